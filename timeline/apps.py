@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class TimelineConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "timeline"
+    verbose_name = "Event timeline"

@@ -1,0 +1,66 @@
+"""One JSON error shape for every 4xx the API returns.
+
+    {"status": 400, "code": "invalid_parameter", "detail": "...", "errors": {"country": ["..."]}}
+
+``errors`` appears on validation errors only and maps each offending query parameter
+(or body field) to its messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class QueryParameterError(exceptions.ValidationError):
+    """A query parameter is unknown or has a value the endpoint cannot accept."""
+
+    default_code = "invalid_parameter"
+
+    def __init__(self, errors: dict[str, Any]) -> None:
+        super().__init__(errors)
+
+
+def _as_lists(errors: Any) -> dict[str, Any]:
+    if isinstance(errors, dict):
+        return errors
+    return {"non_field_errors": errors if isinstance(errors, list) else [errors]}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    response = drf_exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+    body: dict[str, Any] = {"status": response.status_code}
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _as_lists(exc.detail)
+        query = isinstance(exc, QueryParameterError)
+        body["code"] = "invalid_parameter" if query else "invalid"
+        names = ", ".join(errors)
+        body["detail"] = f"Invalid {'query parameter' if query else 'input'}: {names}."
+        body["errors"] = errors
+    else:
+        codes = exc.get_codes()
+        body["code"] = codes if isinstance(codes, str) else "error"
+        body["detail"] = str(exc.detail)
+    response.data = body
+    return response
+
+
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """JSON 404 for any unknown URL under /api/ (never Django's HTML page)."""
+    return JsonResponse(
+        {
+            "status": status.HTTP_404_NOT_FOUND,
+            "code": "not_found",
+            "detail": f"No API endpoint at {request.path}. The endpoints are listed at "
+            "/api/v1/schema/.",
+        },
+        status=status.HTTP_404_NOT_FOUND,
+    )

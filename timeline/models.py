@@ -1,0 +1,396 @@
+"""The event-timeline data model: who (Actor) did what (Event, EventType), where
+(Location), when (dates with their precision), and on what evidence (Source).
+
+Shaped after ACLED and UCDP GED (one row per event, a location with a precision,
+dates with a precision) and PLOVER (the event vocabulary, actors with roles).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import unicodedata
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+
+from timeline.countries import validate_country_code
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free form of ``text`` used for accent-insensitive search."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+class LocationKind(models.TextChoices):
+    COUNTRY = "country", "Country"
+    REGION = "region", "Region or province (first-level division)"
+    CITY = "city", "City, town or village"
+    SITE = "site", "Site (a building, base, mountain, border crossing...)"
+    SEA = "sea", "Sea or other body of water"
+    AREA = "area", "Other area (outside or across countries)"
+
+
+# Kinds of place that may lie outside any country, so need no country code.
+STATELESS_LOCATION_KINDS = (LocationKind.SEA, LocationKind.AREA)
+
+
+class CoordinatePrecision(models.TextChoices):
+    """How well the coordinates pin the place (after ACLED's geo_precision)."""
+
+    EXACT = "exact", "Exact: the place itself"
+    NEAR = "near", "Near: a nearby town or the named area's centre"
+    REGION = "region", "Region: centroid of the first-level division"
+    COUNTRY = "country", "Country: centroid of the country"
+
+
+class Location(models.Model):
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=LocationKind.choices)
+    country_code = models.CharField(
+        max_length=2,
+        blank=True,
+        validators=[validate_country_code],
+        help_text="ISO 3166-1 alpha-2 code; empty only for places outside any country.",
+    )
+    admin1 = models.CharField(
+        max_length=200, blank=True, help_text="First-level administrative division."
+    )
+    latitude = models.FloatField(null=True, blank=True, help_text="WGS 84 degrees, -90..90.")
+    longitude = models.FloatField(null=True, blank=True, help_text="WGS 84 degrees, -180..180.")
+    coordinate_precision = models.CharField(
+        max_length=16,
+        choices=CoordinatePrecision.choices,
+        blank=True,
+        help_text="How well the coordinates pin the place; empty when there are none.",
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"), "kind", "country_code", Lower("admin1"), name="location_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="location_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="location_longitude_range",
+            ),
+            # Coordinates come as a pair, with a precision, or not at all.
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True, coordinate_precision="")
+                | (
+                    Q(latitude__isnull=False, longitude__isnull=False) & ~Q(coordinate_precision="")
+                ),
+                name="location_coordinates_complete",
+            ),
+            models.CheckConstraint(
+                condition=~Q(country_code="") | Q(kind__in=STATELESS_LOCATION_KINDS),
+                name="location_country_required",
+            ),
+        ]
+        indexes = [
+            # /locations/?country=XX
+            models.Index(fields=["country_code", "name"], name="location_country_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.country_code})" if self.country_code else self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        super().save(*args, **kwargs)
+        # Events carry a copy of their location's country (see Event.country_code).
+        self.events.exclude(country_code=self.country_code).update(country_code=self.country_code)
+
+    def clean(self) -> None:
+        if not self.country_code and self.kind not in STATELESS_LOCATION_KINDS:
+            raise ValidationError(
+                {"country_code": "A country code is required unless the place is a sea or area."}
+            )
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValidationError({"latitude": "Give both latitude and longitude, or neither."})
+        if self.latitude is not None and not self.coordinate_precision:
+            raise ValidationError({"coordinate_precision": "Say how precise the coordinates are."})
+        if self.latitude is None and self.coordinate_precision:
+            raise ValidationError({"coordinate_precision": "There are no coordinates."})
+
+
+class ActorKind(models.TextChoices):
+    PERSON = "person", "Person"
+    STATE = "state", "State"
+    GOVERNMENT_BODY = "government_body", "Government body (ministry, agency, office)"
+    ARMED_FORCE = "armed_force", "State armed force (army, navy, air force, police)"
+    ARMED_GROUP = "armed_group", "Non-state armed group"
+    POLITICAL_GROUP = "political_group", "Political party or movement"
+    ORGANISATION = "organisation", "International or intergovernmental organisation"
+    MEDIA = "media", "News organisation"
+    OTHER = "other", "Other"
+
+
+wikidata_id_validator = RegexValidator(r"^Q[1-9][0-9]*$", "A Wikidata id looks like Q794.")
+
+
+class Actor(models.Model):
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=32, choices=ActorKind.choices)
+    country_code = models.CharField(
+        max_length=2,
+        blank=True,
+        validators=[validate_country_code],
+        help_text="ISO 3166-1 alpha-2 code of the country the actor belongs to, if any.",
+    )
+    aliases = models.JSONField(
+        default=list, blank=True, help_text="Other names, spellings and transliterations."
+    )
+    description = models.TextField(blank=True)
+    wikidata_id = models.CharField(
+        max_length=16, blank=True, validators=[wikidata_id_validator], help_text="e.g. Q794"
+    )
+    # Accent- and case-folded name and aliases, one per line, kept by save(): lets
+    # SQLite and PostgreSQL answer an accent-insensitive name search the same way.
+    search_text = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            # One entity, one actor: the same name, kind and country is the same actor.
+            models.UniqueConstraint(Lower("name"), "kind", "country_code", name="actor_unique"),
+            models.UniqueConstraint(
+                fields=["wikidata_id"], condition=~Q(wikidata_id=""), name="actor_wikidata_unique"
+            ),
+        ]
+        indexes = [
+            # /actors/?kind=...&country=...
+            models.Index(fields=["kind", "country_code"], name="actor_kind_country"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.search_text = "\n".join(fold(name) for name in [self.name, *self.aliases])
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if not isinstance(self.aliases, list) or not all(
+            isinstance(alias, str) for alias in self.aliases
+        ):
+            raise ValidationError({"aliases": "A list of strings."})
+
+
+class EventType(models.Model):
+    """A term of the event vocabulary: PLOVER's quad categories, event types and modes."""
+
+    code = models.CharField(
+        max_length=64,
+        unique=True,
+        validators=[
+            RegexValidator(r"^[a-z0-9-]+(\.[a-z0-9-]+)*$", "Lower-case words joined by dots.")
+        ],
+        help_text="e.g. consult.visit: a mode's code starts with its event type's code.",
+    )
+    label = models.CharField(max_length=128)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.label})"
+
+
+class DatePrecision(models.TextChoices):
+    DAY = "day", "Day"
+    MONTH = "month", "Month"
+    YEAR = "year", "Year"
+
+
+class Certainty(models.TextChoices):
+    """How well the event itself is established (not its date or place)."""
+
+    CONFIRMED = "confirmed", "Confirmed by official records or several independent sources"
+    REPORTED = "reported", "Reported by a single source or by one party's media"
+    CLAIMED = "claimed", "Claimed or alleged, not independently reported"
+
+
+class Event(models.Model):
+    title = models.CharField(max_length=300)
+    summary = models.TextField(blank=True)
+    event_type = models.ForeignKey(EventType, on_delete=models.PROTECT, related_name="events")
+    start_date = models.DateField(help_text="First day the event may have taken place.")
+    end_date = models.DateField(
+        help_text="Last day the event may have taken place (for an ongoing event, the last "
+        "day it is known to have continued)."
+    )
+    date_precision = models.CharField(
+        max_length=8,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        help_text="How precisely the dates are known: 'June 2002' is 2002-06-01..2002-06-30 "
+        "with precision month.",
+    )
+    ongoing = models.BooleanField(
+        default=False,
+        help_text="The event was still going on at end_date; its real end is later or unknown.",
+    )
+    certainty = models.CharField(
+        max_length=16, choices=Certainty.choices, default=Certainty.REPORTED
+    )
+    location = models.ForeignKey(
+        Location, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    # A copy of location.country_code, kept by save() and Location.save(): it lets
+    # "events in country X between dates A and B" run on one index of this table
+    # (event_country_start) and stop after one page instead of sorting every match.
+    country_code = models.CharField(max_length=2, blank=True, editable=False)
+    # Where the event came from, for imports that must update instead of duplicating:
+    # ("seed-article", "iran-oman-mountain-falcons-1"), ("acled", "IRN1234").
+    dataset = models.CharField(max_length=64, blank=True)
+    external_id = models.CharField(max_length=128, blank=True)
+    actors = models.ManyToManyField(Actor, through="EventActor", related_name="events")
+    sources = models.ManyToManyField("Source", through="EventSource", related_name="events")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-start_date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="event_end_after_start"
+            ),
+            models.UniqueConstraint(
+                fields=["dataset", "external_id"],
+                condition=~Q(external_id=""),
+                name="event_external_id_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(external_id="") | ~Q(dataset=""),
+                name="event_external_id_has_dataset",
+            ),
+        ]
+        indexes = [
+            # /events/?country=XX&date_from=..&date_to=.. ordered by start date (the
+            # front-end timeline and map query); id breaks ties for keyset pagination.
+            models.Index(fields=["country_code", "start_date", "id"], name="event_country_start"),
+            # /events/ ordered by start date, and date ranges without a country.
+            models.Index(fields=["start_date", "id"], name="event_start"),
+            # /events/?ordering=end_date
+            models.Index(fields=["end_date", "id"], name="event_end"),
+            # /events/?updated_since=.. and ordering=updated_at (incremental sync).
+            models.Index(fields=["updated_at", "id"], name="event_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start_date} {self.title}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        self.country_code = self.location.country_code if self.location_id else ""
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        errors = date_errors(self.start_date, self.end_date, self.date_precision)
+        if errors:
+            raise ValidationError(errors)
+
+
+def date_errors(start: dt.date | None, end: dt.date | None, precision: str) -> dict[str, str]:
+    """Why the start/end pair does not fit the precision, by field (empty when it does).
+
+    Precision month means both ends fall on month boundaries (first and last day),
+    precision year on year boundaries: an event known to within "June 2002" spans
+    2002-06-01..2002-06-30.
+    """
+    if start is None or end is None:
+        return {}
+    if end < start:
+        return {"end_date": "The end date is before the start date."}
+    if precision == DatePrecision.MONTH:
+        last_day = calendar.monthrange(end.year, end.month)[1]
+        if start.day != 1 or end.day != last_day:
+            return {
+                "date_precision": "With precision month, start_date is the first day of a "
+                "month and end_date the last day of a month."
+            }
+    if precision == DatePrecision.YEAR and (
+        (start.month, start.day) != (1, 1) or (end.month, end.day) != (12, 31)
+    ):
+        return {
+            "date_precision": "With precision year, start_date is 1 January and end_date "
+            "31 December."
+        }
+    return {}
+
+
+class ActorRole(models.TextChoices):
+    INITIATOR = "initiator", "Initiator: the actor that acted"
+    TARGET = "target", "Target: the actor acted upon"
+    PARTICIPANT = "participant", "Participant on an equal footing"
+    HOST = "host", "Host"
+    VISITOR = "visitor", "Visitor"
+    SUPPORTER = "supporter", "Supporter of another actor's action"
+    MEDIATOR = "mediator", "Mediator"
+    BYSTANDER = "bystander", "Named as staying out of it"
+
+
+class EventActor(models.Model):
+    """An actor's part in an event."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="event_actors")
+    actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="event_actors")
+    role = models.CharField(max_length=16, choices=ActorRole.choices)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            # The unique index (actor, event) also serves /actors/{id}/events/.
+            models.UniqueConstraint(fields=["actor", "event"], name="event_actor_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor} as {self.role} in {self.event_id}"
+
+
+class Source(models.Model):
+    url = models.URLField(max_length=500, blank=True)
+    publisher = models.CharField(max_length=200)
+    title = models.CharField(max_length=500)
+    published_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["publisher", "title", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["url"], condition=~Q(url=""), name="source_url_unique"),
+            models.UniqueConstraint(
+                fields=["publisher", "title", "published_on"], name="source_publisher_title_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.publisher}: {self.title}"
+
+
+class EventSource(models.Model):
+    """A source an event rests on, with the passage that supports it."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="event_sources")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="event_sources")
+    quote = models.TextField(help_text="The passage of the source that supports the event.")
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "source"], name="event_source_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} for {self.event_id}"
