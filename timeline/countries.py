@@ -22,6 +22,11 @@ def to_alpha2(code: str) -> str | None:
     return _alpha2_by_code().get(code.strip().upper())
 
 
+def to_alpha3(alpha2: str) -> str:
+    country = pycountry.countries.get(alpha_2=alpha2)
+    return country.alpha_3 if country else ""
+
+
 def country_name(alpha2: str) -> str:
     country = pycountry.countries.get(alpha_2=alpha2)
     return country.name if country else alpha2

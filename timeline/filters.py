@@ -1,28 +1,146 @@
 """Query parameters of the list endpoints: FilterSets and the strict filter backend.
 
-Every filter says what it accepts (help_text becomes the OpenAPI description) and
-rejects what it cannot read with a 400 naming the parameter; an empty value
-(``country=``) means the filter is absent.
+Every filter says what it accepts (help_text becomes the OpenAPI description, the
+``extend_schema_field`` schema its type, pattern and bounds) and rejects what it
+cannot read with a 400 naming the parameter. An empty value (``country=``) means
+the filter is absent. A list value is comma-separated and means OR.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
+import math
 import re
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import django_filters
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cos, Power, Radians, Sin
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 
 from timeline.countries import to_alpha2
 from timeline.errors import QueryParameterError
-from timeline.models import Event
+from timeline.models import (
+    EVENT_SEARCH_VECTOR_SQL,
+    Actor,
+    ActorKind,
+    ActorRole,
+    DatePrecision,
+    Event,
+    EventActor,
+    EventType,
+    Location,
+    LocationKind,
+    fold,
+)
+
+MAX_LIST_ITEMS = 100
 
 
+# -- list values ------------------------------------------------------------------------
+class ListField(forms.CharField):
+    """A comma-separated list; each item is read by ``parse_item`` (which raises
+    ValidationError with a message for the client)."""
+
+    def __init__(self, *, parse_item: Callable[[str], Any], **kwargs: Any) -> None:
+        self.parse_item = parse_item
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> list[Any] | None:
+        text = super().to_python(value)
+        if not text:
+            return None
+        items = [item.strip() for item in text.split(",")]
+        if len(items) > MAX_LIST_ITEMS:
+            raise forms.ValidationError(f"At most {MAX_LIST_ITEMS} comma-separated values.")
+        if any(item == "" for item in items):
+            raise forms.ValidationError("An empty item in the list.")
+        return [self.parse_item(item) for item in items]
+
+
+class ListFilter(django_filters.Filter):
+    """``field_name__in`` the parsed list."""
+
+    field_class = ListField
+
+    def filter(self, qs: QuerySet, value: list[Any] | None) -> QuerySet:
+        if not value:
+            return qs
+        return qs.filter(**{f"{self.field_name}__in": value})
+
+
+def parse_country(item: str) -> str:
+    code = to_alpha2(item)
+    if code is None:
+        raise forms.ValidationError(
+            f"'{item}' is not an ISO 3166-1 alpha-2 or alpha-3 country code."
+        )
+    return code
+
+
+def parse_id(item: str) -> int:
+    if not item.isdigit() or len(item) > 18:
+        raise forms.ValidationError(f"'{item}' is not an id (a whole number).")
+    return int(item)
+
+
+def choice_parser(choices: type[Any], what: str) -> Callable[[str], str]:
+    def parse(item: str) -> str:
+        if item not in choices.values:
+            raise forms.ValidationError(
+                f"'{item}' is not a {what}: one of {', '.join(choices.values)}."
+            )
+        return item
+
+    return parse
+
+
+COUNTRY_SCHEMA = {
+    "type": "string",
+    "pattern": r"^[A-Za-z]{2,3}(,[A-Za-z]{2,3})*$",
+    "example": "OM,QAT",
+}
+ID_LIST_SCHEMA = {"type": "string", "pattern": r"^[0-9]{1,18}(,[0-9]{1,18})*$", "example": "1,2"}
+
+
+def enum_list_schema(choices: type[Any]) -> dict[str, Any]:
+    values = "|".join(re.escape(value) for value in choices.values)
+    return {
+        "type": "string",
+        "pattern": rf"^({values})(,({values}))*$",
+        "example": choices.values[0],
+    }
+
+
+def country_filter(help_text: str, field_name: str = "country_code") -> ListFilter:
+    return extend_schema_field(COUNTRY_SCHEMA)(
+        ListFilter(field_name=field_name, parse_item=parse_country, help_text=help_text)
+    )
+
+
+def id_list_filter(field_name: str, help_text: str) -> ListFilter:
+    return extend_schema_field(ID_LIST_SCHEMA)(
+        ListFilter(field_name=field_name, parse_item=parse_id, help_text=help_text)
+    )
+
+
+def choice_list_filter(field_name: str, choices: type[Any], what: str, help_text: str) -> Any:
+    return extend_schema_field(enum_list_schema(choices))(
+        ListFilter(
+            field_name=field_name, parse_item=choice_parser(choices, what), help_text=help_text
+        )
+    )
+
+
+# -- dates ------------------------------------------------------------------------------
 class DateSpan(NamedTuple):
     """The days a partial date stands for: 2024 is 2024-01-01..2024-12-31."""
 
@@ -30,30 +148,24 @@ class DateSpan(NamedTuple):
     last: dt.date
 
 
-PARTIAL_DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+PARTIAL_DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
 
 
 def parse_partial_date(value: str) -> DateSpan:
     """Parse YYYY, YYYY-MM or YYYY-MM-DD into the span of days it covers."""
     if not re.fullmatch(PARTIAL_DATE_PATTERN, value):
-        raise forms.ValidationError(
-            f"'{value}' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD.", code="invalid"
-        )
+        raise forms.ValidationError(f"'{value}' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD.")
     parts = [int(part) for part in value.split("-")]
-    year = parts[0]
-    if year < 1:
-        raise forms.ValidationError(f"'{value}': the year must be 0001 or later.")
     try:
         if len(parts) == 1:
-            return DateSpan(dt.date(year, 1, 1), dt.date(year, 12, 31))
-        month = parts[1]
+            return DateSpan(dt.date(parts[0], 1, 1), dt.date(parts[0], 12, 31))
         if len(parts) == 2:
-            last_day = calendar.monthrange(year, month)[1] if 1 <= month <= 12 else 0
-            return DateSpan(dt.date(year, month, 1), dt.date(year, month, last_day))
-        day = dt.date(year, month, parts[2])
+            last_day = calendar.monthrange(parts[0], parts[1])[1] if 1 <= parts[1] <= 12 else 0
+            return DateSpan(dt.date(parts[0], parts[1], 1), dt.date(parts[0], parts[1], last_day))
+        day = dt.date(*parts)
         return DateSpan(day, day)
     except ValueError:
-        raise forms.ValidationError(f"'{value}' is not a real date.", code="invalid") from None
+        raise forms.ValidationError(f"'{value}' is not a real date.") from None
 
 
 class PartialDateField(forms.CharField):
@@ -69,79 +181,454 @@ class PartialDateFilter(django_filters.Filter):
     field_class = PartialDateField
 
     def filter(self, qs: QuerySet, value: Any) -> QuerySet:
-        return qs  # The date range is applied as a whole, see EventFilterSet.
+        return qs  # date_from and date_to are applied together, see EventFilterSet.
 
 
-class CountryListField(forms.CharField):
-    def to_python(self, value: Any) -> list[str] | None:
+class DateMatch:
+    OVERLAPS = "overlaps"
+    WITHIN = "within"
+    choices = ((OVERLAPS, OVERLAPS), (WITHIN, WITHIN))
+
+
+class UpdatedSinceField(forms.CharField):
+    def to_python(self, value: Any) -> dt.datetime | None:
         text = super().to_python(value)
         if not text:
             return None
-        codes = []
-        for item in text.split(","):
-            code = to_alpha2(item)
-            if code is None:
-                raise forms.ValidationError(
-                    f"'{item.strip()}' is not an ISO 3166-1 alpha-2 or alpha-3 country code."
-                )
-            codes.append(code)
-        return codes
+        message = f"'{text}' is not an ISO 8601 date-time such as 2024-10-02T00:00:00Z."
+        try:
+            moment = parse_datetime(text)
+        except ValueError:
+            raise forms.ValidationError(message) from None
+        if moment is None:
+            raise forms.ValidationError(message)
+        if timezone.is_naive(moment):
+            moment = moment.replace(tzinfo=dt.UTC)
+        try:
+            return moment.astimezone(dt.UTC)
+        except (OverflowError, ValueError):
+            raise forms.ValidationError(f"'{text}' is out of range.") from None
+
+
+@extend_schema_field({"type": "string", "format": "date-time"})
+class UpdatedSinceFilter(django_filters.Filter):
+    field_class = UpdatedSinceField
+
+    def filter(self, qs: QuerySet, value: dt.datetime | None) -> QuerySet:
+        return qs.filter(updated_at__gte=value) if value else qs
+
+
+# -- geography --------------------------------------------------------------------------
+class BBox(NamedTuple):
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+
+
+def _floats(text: str, count: int, usage: str) -> list[float]:
+    parts = text.split(",")
+    try:
+        numbers = [float(part) for part in parts]
+    except ValueError:
+        numbers = []
+    if len(parts) != count or len(numbers) != count or not all(map(math.isfinite, numbers)):
+        raise forms.ValidationError(f"'{text}' is not {usage}.")
+    return numbers
+
+
+class BBoxField(forms.CharField):
+    usage = "min_lon,min_lat,max_lon,max_lat in degrees"
+
+    def to_python(self, value: Any) -> BBox | None:
+        text = super().to_python(value)
+        if not text:
+            return None
+        box = BBox(*_floats(text, 4, self.usage))
+        if not (-180 <= box.min_lon <= 180 and -180 <= box.max_lon <= 180):
+            raise forms.ValidationError("Longitudes run from -180 to 180.")
+        if not (-90 <= box.min_lat <= box.max_lat <= 90):
+            raise forms.ValidationError("Latitudes run from -90 to 90, min_lat <= max_lat.")
+        return box
+
+
+def bbox_q(box: BBox, prefix: str) -> Q:
+    """Points inside the box; a box with min_lon > max_lon crosses the antimeridian."""
+    lat = Q(**{f"{prefix}latitude__gte": box.min_lat, f"{prefix}latitude__lte": box.max_lat})
+    if box.min_lon <= box.max_lon:
+        lon = Q(**{f"{prefix}longitude__gte": box.min_lon, f"{prefix}longitude__lte": box.max_lon})
+    else:
+        lon = Q(**{f"{prefix}longitude__gte": box.min_lon}) | Q(
+            **{f"{prefix}longitude__lte": box.max_lon}
+        )
+    return lat & lon
+
+
+BBOX_SCHEMA = {
+    "type": "string",
+    "pattern": r"^-?[0-9.]+,-?[0-9.]+,-?[0-9.]+,-?[0-9.]+$",
+    "example": "51,22,60,27",
+}
+
+
+@extend_schema_field(BBOX_SCHEMA)
+class BBoxFilter(django_filters.Filter):
+    field_class = BBoxField
+
+    def __init__(self, *, prefix: str = "", **kwargs: Any) -> None:
+        self.prefix = prefix
+        super().__init__(**kwargs)
+
+    def filter(self, qs: QuerySet, value: BBox | None) -> QuerySet:
+        return qs.filter(bbox_q(value, self.prefix)) if value else qs
+
+
+class Near(NamedTuple):
+    lat: float
+    lon: float
+    km: float
+
+
+EARTH_RADIUS_KM = 6371.0088  # mean radius (IUGG)
+MAX_NEAR_KM = 5000
+
+
+class NearField(forms.CharField):
+    def to_python(self, value: Any) -> Near | None:
+        text = super().to_python(value)
+        if not text:
+            return None
+        near = Near(*_floats(text, 3, "lat,lon,km"))
+        if not (-90 <= near.lat <= 90 and -180 <= near.lon <= 180):
+            raise forms.ValidationError("Latitude -90..90, longitude -180..180.")
+        if not 0 < near.km <= MAX_NEAR_KM:
+            raise forms.ValidationError(f"The radius is more than 0 and at most {MAX_NEAR_KM} km.")
+        return near
 
 
 @extend_schema_field(
-    {"type": "string", "pattern": r"^[A-Za-z]{2,3}(,[A-Za-z]{2,3})*$", "example": "OM,QAT"}
+    {"type": "string", "pattern": r"^-?[0-9.]+,-?[0-9.]+,[0-9.]+$", "example": "25.29,51.53,50"}
 )
-class CountryFilter(django_filters.Filter):
-    """ISO 3166-1 alpha-2 or alpha-3 codes, any case, comma-separated (OR)."""
+class NearFilter(django_filters.Filter):
+    """Events whose location lies within ``km`` of a point, by great-circle distance.
 
-    field_class = CountryListField
+    A bounding box around the circle narrows the rows first (cheap comparisons on
+    the location's coordinates); the haversine distance then decides exactly.
+    """
 
-    def filter(self, qs: QuerySet, value: list[str] | None) -> QuerySet:
+    field_class = NearField
+
+    def filter(self, qs: QuerySet, value: Near | None) -> QuerySet:
         if not value:
             return qs
-        return qs.filter(**{f"{self.field_name}__in": value})
+        dlat = math.degrees(value.km / EARTH_RADIUS_KM)
+        cos_lat = math.cos(math.radians(value.lat))
+        # Near the poles, or for a radius reaching past one, the box spans all longitudes.
+        dlon = 180.0 if cos_lat < 1e-6 else min(180.0, dlat / cos_lat)
+        lat_box = Q(
+            location__latitude__gte=max(-90.0, value.lat - dlat),
+            location__latitude__lte=min(90.0, value.lat + dlat),
+        )
+        if dlon >= 180.0 or value.lat + dlat >= 90 or value.lat - dlat <= -90:
+            lon_box = Q()
+        else:
+            west, east = value.lon - dlon, value.lon + dlon
+            lon_box = bbox_q(BBox(_wrap(west), -90, _wrap(east), 90), "location__")
+        lat1, lon1 = math.radians(value.lat), math.radians(value.lon)
+        lat2, lon2 = Radians(F("location__latitude")), Radians(F("location__longitude"))
+        # haversine: 2R asin(sqrt(sin²(Δφ/2) + cos φ1 cos φ2 sin²(Δλ/2)))
+        half_chord = Power(Sin((lat2 - lat1) / 2), 2) + math.cos(lat1) * Cos(lat2) * Power(
+            Sin((lon2 - lon1) / 2), 2
+        )
+        limit = math.sin(min(math.pi / 2, value.km / (2 * EARTH_RADIUS_KM))) ** 2
+        # asin and sqrt are monotonic: compare the half-chord itself, no function needed.
+        qs = qs.filter(lat_box & lon_box).alias(_half_chord=half_chord)
+        return qs.filter(_half_chord__lte=limit)
 
 
+def _wrap(lon: float) -> float:
+    return (lon + 180.0) % 360.0 - 180.0
+
+
+# -- text -------------------------------------------------------------------------------
+@extend_schema_field({"type": "string", "maxLength": 200, "example": "exercise"})
+class EventTextFilter(django_filters.CharFilter):
+    """Words in the title or summary.
+
+    PostgreSQL: full-text search (English stemming, websearch syntax: "quoted
+    phrases", OR, -excluded) over the event_search GIN index. SQLite: every word
+    must appear in the title or summary, case-insensitively (a scan)."""
+
+    def filter(self, qs: QuerySet, value: str) -> QuerySet:
+        if not value:
+            return qs
+        if connection.vendor == "postgresql":
+            return qs.filter(
+                RawSQL(
+                    f"{EVENT_SEARCH_VECTOR_SQL} @@ websearch_to_tsquery('english'::regconfig, %s)",
+                    [value],
+                    output_field=BooleanField(),
+                )
+            )
+        for word in value.split():
+            qs = qs.filter(Q(title__icontains=word) | Q(summary__icontains=word))
+        return qs
+
+
+# -- event types ------------------------------------------------------------------------
+def event_type_ids_under(codes: list[str]) -> list[int]:
+    """Ids of the event types with these codes and of all their descendants.
+
+    One query reads the (small, fixed) vocabulary; unknown codes are a 400."""
+    rows = list(EventType.objects.values_list("id", "code", "parent_id"))
+    by_code = {code: pk for pk, code, _ in rows}
+    unknown = [code for code in codes if code not in by_code]
+    if unknown:
+        raise forms.ValidationError(
+            f"Unknown event type code(s): {', '.join(unknown)}. See /api/v1/event-types/."
+        )
+    children: dict[int | None, list[int]] = {}
+    for pk, _, parent in rows:
+        children.setdefault(parent, []).append(pk)
+    found, todo = set(), [by_code[code] for code in codes]
+    while todo:
+        pk = todo.pop()
+        if pk not in found:
+            found.add(pk)
+            todo.extend(children.get(pk, []))
+    return sorted(found)
+
+
+EVENT_TYPE_LIST_SCHEMA = {
+    "type": "string",
+    "pattern": r"^[a-z0-9.-]+(,[a-z0-9.-]+)*$",
+    "example": "consult,cooperate",
+}
+
+
+# -- ordering ---------------------------------------------------------------------------
+EVENT_ORDERINGS = (
+    "start_date",
+    "-start_date",
+    "end_date",
+    "-end_date",
+    "updated_at",
+    "-updated_at",
+)
+
+
+@extend_schema_field({"type": "string", "enum": list(EVENT_ORDERINGS)})
+class OrderingFilter(django_filters.ChoiceFilter):
+    """Sort by one field; id breaks ties in the same direction, so the order is total
+    (which keyset pagination relies on)."""
+
+    def __init__(self, *, orderings: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(choices=[(o, o) for o in orderings], **kwargs)
+
+    def filter(self, qs: QuerySet, value: str) -> QuerySet:
+        if not value:
+            return qs
+        return qs.order_by(value, "-id" if value.startswith("-") else "id")
+
+
+# -- FilterSets -------------------------------------------------------------------------
 class EventFilterSet(django_filters.FilterSet):
-    country = CountryFilter(
-        field_name="country_code",
-        help_text="Country of the event's location: ISO 3166-1 alpha-2 or alpha-3 code, any "
-        "case; several comma-separated codes match any of them (OM,QAT).",
+    country = country_filter(
+        "Country of the event's location: ISO 3166-1 alpha-2 or alpha-3 codes, any case, "
+        "comma-separated for any of several (OM,QAT). Index: event_country_start."
     )
     date_from = PartialDateFilter(
-        help_text="Events that overlap the range starting on this date (YYYY, YYYY-MM or "
-        "YYYY-MM-DD; a partial date starts on its first day).",
+        help_text="Start of the date range: YYYY, YYYY-MM or YYYY-MM-DD (a partial date "
+        "starts on its first day). See date_match.",
     )
     date_to = PartialDateFilter(
-        help_text="Events that overlap the range ending on this date (YYYY, YYYY-MM or "
-        "YYYY-MM-DD; a partial date ends on its last day: 2024 means 2024-12-31).",
+        help_text="End of the date range: YYYY, YYYY-MM or YYYY-MM-DD (a partial date ends "
+        "on its last day: 2024 means 2024-12-31). See date_match.",
+    )
+    date_match = django_filters.ChoiceFilter(
+        choices=DateMatch.choices,
+        method="ignore",
+        help_text="overlaps (default): the event's start_date..end_date interval overlaps "
+        "the range, ends included; an ongoing event is open-ended. within: the interval "
+        "lies inside the range and the event is not ongoing (certainly in range, whatever "
+        "its precision).",
+    )
+    date_precision = choice_list_filter(
+        "date_precision",
+        DatePrecision,
+        "date precision",
+        "How precisely the event's dates are known: day, month, year (comma-separated).",
+    )
+    actor = extend_schema_field(ID_LIST_SCHEMA)(
+        ListFilter(
+            parse_item=parse_id,
+            method="ignore",
+            help_text="Events involving any of these actor ids (comma-separated). With "
+            "actor_role: only where the actor had one of those roles.",
+        )
+    )
+    actor_role = extend_schema_field(enum_list_schema(ActorRole))(
+        ListFilter(
+            parse_item=choice_parser(ActorRole, "role"),
+            method="ignore",
+            help_text="Roles (comma-separated): with actor, the role those actors had; alone, "
+            "events where any actor had one of the roles.",
+        )
+    )
+    event_type = extend_schema_field(EVENT_TYPE_LIST_SCHEMA)(
+        ListFilter(
+            parse_item=str,
+            method="filter_event_type",
+            help_text="Event type codes (comma-separated); a code matches its descendants too "
+            "(consult matches consult.visit; material-cooperation matches cooperate, aid...).",
+        )
+    )
+    location = id_list_filter("location_id", "Location ids (comma-separated).")
+    bbox = BBoxFilter(
+        prefix="location__",
+        help_text="Events whose location lies in min_lon,min_lat,max_lon,max_lat (degrees, "
+        "WGS 84; min_lon > max_lon crosses the antimeridian). Events without coordinates "
+        "never match.",
+    )
+    near = NearFilter(
+        help_text=f"lat,lon,km: events whose location lies within km (at most {MAX_NEAR_KM}) "
+        "of the point, by great-circle distance. Events without coordinates never match.",
+    )
+    q = EventTextFilter(
+        max_length=200,
+        help_text="Words in the title or summary. PostgreSQL: full-text search with English "
+        'stemming and web-search syntax ("a phrase", or, -word). SQLite: every word must '
+        "appear, case-insensitively.",
+    )
+    updated_since = UpdatedSinceFilter(
+        help_text="Events created or changed at or after this ISO 8601 date-time (UTC when "
+        "no offset is given), for incremental sync. Index: event_updated.",
+    )
+    ordering = OrderingFilter(
+        orderings=EVENT_ORDERINGS,
+        help_text="Sort order (default -start_date); ties are broken by id in the same direction.",
     )
 
     class Meta:
         model = Event
         fields: list[str] = []
 
+    def ignore(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
+        return queryset  # applied together with related parameters in filter_queryset
+
+    def filter_event_type(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        try:
+            ids = event_type_ids_under(value)
+        except forms.ValidationError as error:
+            raise QueryParameterError({"event_type": error.messages}) from None
+        return queryset.filter(event_type_id__in=ids)
+
     def is_valid(self) -> bool:
-        valid = super().is_valid()
-        if valid:
-            start = self.form.cleaned_data.get("date_from")
-            end = self.form.cleaned_data.get("date_to")
-            if start and end and start.first > end.last:
-                self.form.add_error("date_from", "date_from is after date_to.")
-                return False
-        return valid
+        if not super().is_valid():
+            return False
+        start = self.form.cleaned_data.get("date_from")
+        end = self.form.cleaned_data.get("date_to")
+        if start and end and start.first > end.last:
+            self.form.add_error("date_from", "date_from is after date_to.")
+            return False
+        return True
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         queryset = super().filter_queryset(queryset)
-        start: DateSpan | None = self.form.cleaned_data.get("date_from")
-        end: DateSpan | None = self.form.cleaned_data.get("date_to")
-        # An event is the interval start_date..end_date (open-ended when ongoing); it
-        # matches when that interval overlaps the requested range, ends included.
-        if end:
-            queryset = queryset.filter(start_date__lte=end.last)
-        if start:
-            queryset = queryset.filter(Q(end_date__gte=start.first) | Q(ongoing=True))
+        data = self.form.cleaned_data
+        start: DateSpan | None = data.get("date_from")
+        end: DateSpan | None = data.get("date_to")
+        if data.get("date_match") == DateMatch.WITHIN:
+            if start:
+                queryset = queryset.filter(start_date__gte=start.first)
+            if end:
+                queryset = queryset.filter(end_date__lte=end.last)
+            if start or end:
+                queryset = queryset.filter(ongoing=False)
+        else:
+            # start_date <= range end, and end_date >= range start unless ongoing.
+            if end:
+                queryset = queryset.filter(start_date__lte=end.last)
+            if start:
+                queryset = queryset.filter(Q(end_date__gte=start.first) | Q(ongoing=True))
+
+        actors, roles = data.get("actor"), data.get("actor_role")
+        if actors or roles:
+            links = EventActor.objects.filter(event=OuterRef("pk"))
+            if actors:
+                links = links.filter(actor_id__in=actors)
+            if roles:
+                links = links.filter(role__in=roles)
+            queryset = queryset.filter(Exists(links))
         return queryset
+
+
+class ActorFilterSet(django_filters.FilterSet):
+    q = extend_schema_field({"type": "string", "maxLength": 200, "example": "pezeshkian"})(
+        django_filters.CharFilter(
+            method="filter_q",
+            max_length=200,
+            help_text="Part of the actor's name or of one of its aliases; case- and "
+            "accent-insensitive (Pezeshkiyan finds Pezeshkiyān). A scan of the actors.",
+        )
+    )
+    kind = choice_list_filter(
+        "kind", ActorKind, "kind of actor", "Kinds of actor (comma-separated)."
+    )
+    country = country_filter(
+        "Actors affiliated with these countries (ISO 3166-1 alpha-2 or alpha-3, comma-separated)."
+    )
+
+    class Meta:
+        model = Actor
+        fields: list[str] = []
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(search_text__contains=fold(value.strip()))
+
+
+class LocationFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_q",
+        max_length=200,
+        help_text="Part of the place's name or first-level division, case-insensitive.",
+    )
+    kind = choice_list_filter(
+        "kind", LocationKind, "kind of place", "Kinds of place (comma-separated)."
+    )
+    country = country_filter(
+        "Places in these countries (ISO 3166-1 alpha-2 or alpha-3, comma-separated)."
+    )
+    bbox = BBoxFilter(
+        help_text="Places in min_lon,min_lat,max_lon,max_lat (degrees; min_lon > max_lon "
+        "crosses the antimeridian).",
+    )
+
+    class Meta:
+        model = Location
+        fields: list[str] = []
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(Q(name__icontains=value) | Q(admin1__icontains=value))
+
+
+class EventTypeFilterSet(django_filters.FilterSet):
+    parent = django_filters.CharFilter(
+        method="filter_parent",
+        max_length=64,
+        help_text="The children of this code; 'none' for the top level (the quad categories).",
+    )
+
+    class Meta:
+        model = EventType
+        fields: list[str] = []
+
+    def filter_parent(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == "none":
+            return queryset.filter(parent__isnull=True)
+        if not EventType.objects.filter(code=value).exists():
+            raise QueryParameterError({"parent": [f"Unknown event type code '{value}'."]})
+        return queryset.filter(parent__code=value)
 
 
 class StrictFilterBackend(DjangoFilterBackend):
@@ -153,9 +640,6 @@ class StrictFilterBackend(DjangoFilterBackend):
             return queryset
         if not filterset.is_valid():
             raise QueryParameterError(
-                {
-                    name: [str(message) for message in messages]
-                    for name, messages in filterset.errors.items()
-                }
+                {name: list(messages) for name, messages in filterset.errors.items()}
             )
         return filterset.qs

@@ -223,6 +223,15 @@ class Certainty(models.TextChoices):
     CLAIMED = "claimed", "Claimed or alleged, not independently reported"
 
 
+# The text the events' full-text search reads, on PostgreSQL. The GIN index
+# event_search (migration 0003) is built on exactly this expression, and
+# EventTextFilter queries it, so the planner can use the index.
+EVENT_SEARCH_VECTOR_SQL = (
+    "to_tsvector('english'::regconfig, \"timeline_event\".\"title\" || ' ' || "
+    '"timeline_event"."summary")'
+)
+
+
 class Event(models.Model):
     title = models.CharField(max_length=300)
     summary = models.TextField(blank=True)

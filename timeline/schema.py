@@ -1,25 +1,56 @@
-"""OpenAPI generation: drf-spectacular's AutoSchema plus the API's error responses."""
+"""OpenAPI generation: drf-spectacular's AutoSchema plus the API's error responses,
+and filter parameters that keep their help_text next to an explicit schema."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.utils import OpenApiResponse
 
 from timeline.serializers import ErrorSerializer
 
 
 class AutoSchema(SpectacularAutoSchema):
-    """Documents the 400 (bad query parameter) and 404 responses every operation can give."""
+    """Documents the 400 (bad query parameter) every operation can give, and the 404
+    of every operation on one item, with the API's error body."""
 
-    def get_response_serializers(self) -> Any:
-        responses = super().get_response_serializers()
-        if isinstance(responses, dict):
-            return responses
-        documented: dict[int, Any] = {200: responses, 400: ErrorSerializer}
-        if self._is_detail_route():
-            documented[404] = ErrorSerializer
-        return documented
+    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+        responses = super()._get_response_bodies(direction=direction)
+        errors = {"400": "A query parameter is unknown or has a value that cannot be used."}
+        if "{" in self.path:
+            errors["404"] = "Nothing with that id."
+        for code, description in errors.items():
+            if code not in responses:
+                responses[code] = self._get_response_for_code(
+                    OpenApiResponse(ErrorSerializer, description=description),
+                    code,
+                    direction=direction,
+                )
+        return responses
 
-    def _is_detail_route(self) -> bool:
-        return "{" in self.path
+
+class FilterExtension(DjangoFilterExtension):
+    """drf-spectacular drops a filter's help_text when the filter carries an explicit
+    schema (extend_schema_field); put it back as the parameter's description."""
+
+    priority = 1
+    target_class = "timeline.filters.StrictFilterBackend"
+
+    def resolve_filter_field(
+        self,
+        auto_schema: Any,
+        model: Any,
+        filterset_class: Any,
+        field_name: str,
+        filter_field: Any,
+    ) -> list[dict[str, Any]]:
+        parameters = super().resolve_filter_field(
+            auto_schema, model, filterset_class, field_name, filter_field
+        )
+        help_text = filter_field.extra.get("help_text")
+        for parameter in parameters:
+            if help_text and not parameter.get("description"):
+                parameter["description"] = str(help_text)
+        return parameters

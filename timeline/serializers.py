@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from timeline.models import (
@@ -94,6 +96,8 @@ class EventSourceSerializer(serializers.ModelSerializer[EventSource]):
 
 
 class EventSerializer(serializers.ModelSerializer[Event]):
+    """An event as read. ``fields`` (a list of field names) keeps only those fields."""
+
     event_type = EventTypeBriefSerializer(read_only=True)
     location = LocationSerializer(read_only=True, allow_null=True)
     actors = EventActorSerializer(source="event_actors", many=True, read_only=True)
@@ -117,3 +121,38 @@ class EventSerializer(serializers.ModelSerializer[Event]):
             "created_at",
             "updated_at",
         ]
+
+    def __init__(self, *args: Any, fields: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if fields is not None:
+            for name in set(self.fields) - set(fields):
+                self.fields.pop(name)
+
+
+class CountrySerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="ISO 3166-1 alpha-2 code.")
+    alpha3 = serializers.CharField(help_text="ISO 3166-1 alpha-3 code.")
+    name = serializers.CharField(help_text="The country's short name in ISO 3166-1.")
+    event_count = serializers.IntegerField(help_text="Matching events in the country.")
+
+
+class EventStatsGroupSerializer(serializers.Serializer):
+    """One group: its keys (those named in group_by) and its count."""
+
+    country = serializers.CharField(required=False, allow_blank=True, help_text="ISO alpha-2")
+    event_type = serializers.CharField(required=False, help_text="Event type code")
+    actor = serializers.IntegerField(required=False, help_text="Actor id")
+    actor_name = serializers.CharField(required=False)
+    year = serializers.IntegerField(required=False)
+    month = serializers.CharField(required=False, help_text="YYYY-MM")
+    day = serializers.DateField(required=False)
+    count = serializers.IntegerField()
+
+
+class EventStatsSerializer(serializers.Serializer):
+    group_by = serializers.ListField(child=serializers.CharField())
+    groups = EventStatsGroupSerializer(many=True)
+    total = serializers.IntegerField(help_text="Sum of the returned groups' counts.")
+    truncated = serializers.BooleanField(
+        help_text="True when there were more groups than returned."
+    )

@@ -18,5 +18,6 @@ urlpatterns = [
         views.ActorTimelineView.as_view(),
         name="actor-events",
     ),
+    re_path(r"^countries/$", views.CountryListView.as_view(), name="country-list"),
     *router.urls,
 ]

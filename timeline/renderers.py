@@ -1,0 +1,142 @@
+"""CSV and GeoJSON renderings of the event lists (JSON is DRF's own renderer).
+
+Both receive the paginated body {next, previous, count, results}: CSV writes the
+results as rows and moves the links into a ``Link`` header (RFC 8288); GeoJSON
+writes a FeatureCollection with the links as members.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+
+# Flat columns for each top-level event field (a `fields=` selection keeps the
+# columns of the fields it names).
+EVENT_CSV_COLUMNS: dict[str, list[str]] = {
+    "id": ["id"],
+    "title": ["title"],
+    "summary": ["summary"],
+    "event_type": ["event_type_code", "event_type_label"],
+    "start_date": ["start_date"],
+    "end_date": ["end_date"],
+    "date_precision": ["date_precision"],
+    "ongoing": ["ongoing"],
+    "certainty": ["certainty"],
+    "location": [
+        "location_id",
+        "location_name",
+        "location_kind",
+        "country_code",
+        "admin1",
+        "latitude",
+        "longitude",
+        "coordinate_precision",
+    ],
+    "actors": ["actor_ids", "actors"],
+    "sources": ["source_urls", "sources"],
+    "created_at": ["created_at"],
+    "updated_at": ["updated_at"],
+}
+
+# Joined lists inside one cell: "; " between items.
+JOIN = "; "
+
+
+def flatten_event(event: dict[str, Any]) -> dict[str, Any]:
+    row = {name: value for name, value in event.items() if not isinstance(value, dict | list)}
+    if "event_type" in event:
+        row["event_type_code"] = event["event_type"]["code"]
+        row["event_type_label"] = event["event_type"]["label"]
+    if "location" in event:
+        location = event["location"] or {}
+        row["location_id"] = location.get("id")
+        for key in ("name", "kind"):
+            row[f"location_{key}"] = location.get(key)
+        for key in ("country_code", "admin1", "latitude", "longitude", "coordinate_precision"):
+            row[key] = location.get(key)
+    if "actors" in event:
+        row["actor_ids"] = JOIN.join(str(actor["id"]) for actor in event["actors"])
+        row["actors"] = JOIN.join(f"{a['name']} ({a['role']})" for a in event["actors"])
+    if "sources" in event:
+        row["source_urls"] = JOIN.join(source["url"] for source in event["sources"])
+        row["sources"] = JOIN.join(f"{s['publisher']}: {s['title']}" for s in event["sources"])
+    return row
+
+
+def link_header(data: dict[str, Any]) -> str:
+    links = [f'<{data[rel]}>; rel="{rel}"' for rel in ("next", "previous") if data.get(rel)]
+    return ", ".join(links)
+
+
+class EventCSVRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: dict[str, Any] | None = None,
+    ) -> bytes:
+        context = renderer_context or {}
+        view, response = context.get("view"), context.get("response")
+        if not isinstance(data, dict) or "results" not in data:  # an error body
+            return JSONRenderer().render(data)
+        if response is not None:
+            if header := link_header(data):
+                response["Link"] = header
+            if data.get("count") is not None:
+                response["X-Total-Count"] = str(data["count"])
+        fields = view.selected_fields() if view is not None else list(EVENT_CSV_COLUMNS)
+        columns = [column for name in fields for column in EVENT_CSV_COLUMNS[name]]
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
+        writer.writeheader()
+        for event in data["results"]:
+            writer.writerow(flatten_event(event))
+        return out.getvalue().encode(self.charset)
+
+
+class EventGeoJSONRenderer(JSONRenderer):
+    """A FeatureCollection of the page's events; the list only holds events with
+    coordinates when this format is chosen (see EventViewSet.get_queryset)."""
+
+    media_type = "application/geo+json"
+    format = "geojson"
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: dict[str, Any] | None = None,
+    ) -> bytes:
+        if not isinstance(data, dict) or "results" not in data:  # an error body
+            return super().render(data, accepted_media_type, renderer_context)
+        features = []
+        for event in data["results"]:
+            location = event.get("location") or {}
+            if location.get("latitude") is None:
+                continue
+            features.append(
+                {
+                    "type": "Feature",
+                    "id": event.get("id"),
+                    "geometry": {
+                        "type": "Point",
+                        "coordinates": [location["longitude"], location["latitude"]],
+                    },
+                    "properties": event,
+                }
+            )
+        collection = {
+            "type": "FeatureCollection",
+            "features": features,
+            "next": data.get("next"),
+            "previous": data.get("previous"),
+            "count": data.get("count"),
+        }
+        return super().render(collection, accepted_media_type, renderer_context)
