@@ -10,12 +10,14 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import unicodedata
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from timeline.countries import validate_country_code
 
@@ -24,6 +26,37 @@ def fold(text: str) -> str:
     """Lower-case, accent-free form of ``text`` used for accent-insensitive search."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+class ShownInEvents(models.Model):
+    """A row whose fields are part of how events read (nested in the event's JSON).
+
+    Changing one of ``shown_fields`` changes those events, so their updated_at moves
+    too: a client syncing with updated_since sees them again."""
+
+    shown_fields: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        changed = False
+        if self.pk is not None and self.shown_fields:
+            before = type(self)._default_manager.filter(pk=self.pk).values(*self.shown_fields)
+            old = before.first()
+            changed = old is not None and any(
+                old[name] != getattr(self, name) for name in self.shown_fields
+            )
+        super().save(*args, **kwargs)
+        if changed:
+            self.events_showing().update(updated_at=timezone.now(), **self.event_copies())
+
+    def events_showing(self) -> models.QuerySet[Event]:
+        raise NotImplementedError
+
+    def event_copies(self) -> dict[str, Any]:
+        """Columns events keep a copy of (see Event.country_code)."""
+        return {}
 
 
 class LocationKind(models.TextChoices):
@@ -48,7 +81,17 @@ class CoordinatePrecision(models.TextChoices):
     COUNTRY = "country", "Country: centroid of the country"
 
 
-class Location(models.Model):
+class Location(ShownInEvents):
+    shown_fields = (
+        "name",
+        "kind",
+        "country_code",
+        "admin1",
+        "latitude",
+        "longitude",
+        "coordinate_precision",
+    )
+
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=LocationKind.choices)
     country_code = models.CharField(
@@ -104,10 +147,11 @@ class Location(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.country_code})" if self.country_code else self.name
 
-    def save(self, *args: object, **kwargs: object) -> None:
-        super().save(*args, **kwargs)
-        # Events carry a copy of their location's country (see Event.country_code).
-        self.events.exclude(country_code=self.country_code).update(country_code=self.country_code)
+    def events_showing(self) -> models.QuerySet[Event]:
+        return Event.objects.filter(location=self)
+
+    def event_copies(self) -> dict[str, Any]:
+        return {"country_code": self.country_code}
 
     def clean(self) -> None:
         if not self.country_code and self.kind not in STATELESS_LOCATION_KINDS:
@@ -137,7 +181,9 @@ class ActorKind(models.TextChoices):
 wikidata_id_validator = RegexValidator(r"^Q[1-9][0-9]*$", "A Wikidata id looks like Q794.")
 
 
-class Actor(models.Model):
+class Actor(ShownInEvents):
+    shown_fields = ("name", "kind")
+
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=32, choices=ActorKind.choices)
     country_code = models.CharField(
@@ -174,9 +220,12 @@ class Actor(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.search_text = "\n".join(fold(name) for name in [self.name, *self.aliases])
         super().save(*args, **kwargs)
+
+    def events_showing(self) -> models.QuerySet[Event]:
+        return Event.objects.filter(event_actors__actor=self)
 
     def clean(self) -> None:
         if not isinstance(self.aliases, list) or not all(
@@ -185,7 +234,7 @@ class Actor(models.Model):
             raise ValidationError({"aliases": "A list of strings."})
 
 
-class EventType(models.Model):
+class EventType(ShownInEvents):
     """A term of the event vocabulary: PLOVER's quad categories, event types and modes."""
 
     code = models.CharField(
@@ -205,8 +254,13 @@ class EventType(models.Model):
     class Meta:
         ordering = ["code"]
 
+    shown_fields = ("code", "label")
+
     def __str__(self) -> str:
         return f"{self.code} ({self.label})"
+
+    def events_showing(self) -> models.QuerySet[Event]:
+        return Event.objects.filter(event_type=self)
 
 
 class DatePrecision(models.TextChoices):
@@ -302,7 +356,7 @@ class Event(models.Model):
     def __str__(self) -> str:
         return f"{self.start_date} {self.title}"
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.country_code = self.location.country_code if self.location_id else ""
         super().save(*args, **kwargs)
 
@@ -369,7 +423,9 @@ class EventActor(models.Model):
         return f"{self.actor} as {self.role} in {self.event_id}"
 
 
-class Source(models.Model):
+class Source(ShownInEvents):
+    shown_fields = ("url", "publisher", "title", "published_on")
+
     url = models.URLField(max_length=500, blank=True)
     publisher = models.CharField(max_length=200)
     title = models.CharField(max_length=500)
@@ -386,6 +442,9 @@ class Source(models.Model):
 
     def __str__(self) -> str:
         return f"{self.publisher}: {self.title}"
+
+    def events_showing(self) -> models.QuerySet[Event]:
+        return Event.objects.filter(event_sources__source=self)
 
 
 class EventSource(models.Model):
