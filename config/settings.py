@@ -161,6 +161,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "timeline.schema.event_fields_are_optional",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ActorKindEnum": "timeline.models.ActorKind",
         "LocationKindEnum": "timeline.models.LocationKind",

@@ -563,6 +563,12 @@ class EventFilterSet(django_filters.FilterSet):
         return queryset
 
 
+class EventCountFilterSet(EventFilterSet):
+    """The event filters without ordering, for counts (stats, countries) sorted by key."""
+
+    ordering = None
+
+
 class ActorFilterSet(django_filters.FilterSet):
     q = extend_schema_field({"type": "string", "maxLength": 200, "example": "pezeshkian"})(
         django_filters.CharFilter(

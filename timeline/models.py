@@ -13,7 +13,7 @@ import unicodedata
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
@@ -103,8 +103,18 @@ class Location(ShownInEvents):
     admin1 = models.CharField(
         max_length=200, blank=True, help_text="First-level administrative division."
     )
-    latitude = models.FloatField(null=True, blank=True, help_text="WGS 84 degrees, -90..90.")
-    longitude = models.FloatField(null=True, blank=True, help_text="WGS 84 degrees, -180..180.")
+    latitude = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+        help_text="WGS 84 degrees, -90..90.",
+    )
+    longitude = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+        help_text="WGS 84 degrees, -180..180.",
+    )
     coordinate_precision = models.CharField(
         max_length=16,
         choices=CoordinatePrecision.choices,
@@ -140,6 +150,8 @@ class Location(ShownInEvents):
             ),
         ]
         indexes = [
+            # /locations/ in its default order (name, id), keyset-paginated.
+            models.Index(fields=["name", "id"], name="location_name"),
             # /locations/?country=XX
             models.Index(fields=["country_code", "name"], name="location_country_name"),
         ]
@@ -213,6 +225,8 @@ class Actor(ShownInEvents):
             ),
         ]
         indexes = [
+            # /actors/ in its default order (name, id), keyset-paginated.
+            models.Index(fields=["name", "id"], name="actor_name"),
             # /actors/?kind=...&country=...
             models.Index(fields=["kind", "country_code"], name="actor_kind_country"),
         ]
@@ -437,6 +451,12 @@ class Source(ShownInEvents):
             models.UniqueConstraint(fields=["url"], condition=~Q(url=""), name="source_url_unique"),
             models.UniqueConstraint(
                 fields=["publisher", "title", "published_on"], name="source_publisher_title_unique"
+            ),
+            # NULLs are distinct in a unique index: undated sources need their own.
+            models.UniqueConstraint(
+                fields=["publisher", "title"],
+                condition=Q(published_on__isnull=True),
+                name="source_undated_unique",
             ),
         ]
 

@@ -139,10 +139,14 @@ class CountrySerializer(serializers.Serializer):
 class EventStatsGroupSerializer(serializers.Serializer):
     """One group: its keys (those named in group_by) and its count."""
 
-    country = serializers.CharField(required=False, allow_blank=True, help_text="ISO alpha-2")
+    country = serializers.CharField(
+        required=False, allow_blank=True, help_text="ISO alpha-2; empty for places in no country"
+    )
     event_type = serializers.CharField(required=False, help_text="Event type code")
-    actor = serializers.IntegerField(required=False, help_text="Actor id")
-    actor_name = serializers.CharField(required=False)
+    actor = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Actor id; null for events with no actor"
+    )
+    actor_name = serializers.CharField(required=False, allow_null=True)
     year = serializers.IntegerField(required=False)
     month = serializers.CharField(required=False, help_text="YYYY-MM")
     day = serializers.DateField(required=False)

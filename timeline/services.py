@@ -151,7 +151,8 @@ def timeline_document_load(*, document: dict[str, Any]) -> LoadSummary:
     sources: dict[str, Source] = {}
     for index, item in enumerate(document.get("sources", [])):
         where = f"sources[{index}]"
-        published_on = item.get("published_on")
+        with _reading(where):
+            published_on = item.get("published_on")
         sources[item["key"]], _ = _upsert(
             Source,
             where=where,

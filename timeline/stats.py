@@ -60,7 +60,8 @@ def event_stats(queryset: QuerySet[Event], group_by: list[str]) -> dict[str, Any
         queryset.order_by()
         .values(**columns)
         .annotate(count=Count("id", distinct="actor" not in group_by))
-        .order_by(*columns)[: MAX_GROUPS + 1]
+        # NULL keys (events without a country or actor) sort first on every database.
+        .order_by(*(F(name).asc(nulls_first=True) for name in columns))[: MAX_GROUPS + 1]
     )
     truncated = len(rows) > MAX_GROUPS
     groups = []

@@ -18,6 +18,7 @@ from timeline.countries import country_name, to_alpha3
 from timeline.errors import QueryParameterError
 from timeline.filters import (
     ActorFilterSet,
+    EventCountFilterSet,
     EventFilterSet,
     EventTypeFilterSet,
     LocationFilterSet,
@@ -154,6 +155,8 @@ class EventListMixin(StrictQueryParamsMixin):
         if not raw:
             return list(EVENT_FIELDS)
         wanted = [name.strip() for name in raw.split(",")]
+        if "" in wanted:
+            raise QueryParameterError({"fields": ["An empty item in the list."]})
         unknown = [name for name in wanted if name not in EVENT_FIELDS]
         if unknown:
             raise QueryParameterError(
@@ -181,7 +184,6 @@ class EventListMixin(StrictQueryParamsMixin):
         return events_with_related(queryset, self.selected_fields())
 
 
-@extend_schema(parameters=[FIELDS_PARAMETER])
 class EventViewSet(EventListMixin, viewsets.ReadOnlyModelViewSet):
     """Events: what happened, when, where, to whom, and on what evidence."""
 
@@ -199,14 +201,16 @@ class EventViewSet(EventListMixin, viewsets.ReadOnlyModelViewSet):
     def allowed_query_params(self) -> set[str]:
         allowed = super().allowed_query_params()
         if getattr(self, "action", None) == "stats":
-            allowed.add("group_by")
-            allowed.discard("ordering")
-            allowed.discard("fields")
+            allowed = (allowed | {"group_by"}) - {"fields"}
         return allowed
 
-    @extend_schema(parameters=[FORMAT_PARAMETER], responses=EVENT_LIST_RESPONSES)
+    @extend_schema(parameters=[FIELDS_PARAMETER, FORMAT_PARAMETER], responses=EVENT_LIST_RESPONSES)
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
+
+    @extend_schema(parameters=[FIELDS_PARAMETER])
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().retrieve(request, *args, **kwargs)
 
     @extend_schema(
         operation_id="events_stats",
@@ -216,9 +220,12 @@ class EventViewSet(EventListMixin, viewsets.ReadOnlyModelViewSet):
         "group_by=actor an event counts once for each of its actors. At most "
         f"{MAX_GROUPS} groups: truncated is true when there were more.",
         parameters=[GROUP_BY_PARAMETER],
+        filters=True,
         responses=EventStatsSerializer,
     )
-    @action(detail=False, methods=["get"], pagination_class=None)
+    @action(
+        detail=False, methods=["get"], pagination_class=None, filterset_class=EventCountFilterSet
+    )
     def stats(self, request: Request) -> Response:
         group_by = parse_group_by(request.query_params.get("group_by", ""))
         queryset = self.filter_queryset(Event.objects.all())
@@ -289,15 +296,12 @@ class CountryListView(StrictQueryParamsMixin, generics.ListAPIView):
     Every event filter applies, so the counts can be of a date range or event type."""
 
     serializer_class = CountrySerializer
-    filterset_class = EventFilterSet
+    filterset_class = EventCountFilterSet
     pagination_class = None
 
     @extend_schema(operation_id="countries_list")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
-
-    def allowed_query_params(self) -> set[str]:
-        return super().allowed_query_params() - {"ordering"}
 
     def get_queryset(self) -> QuerySet[Event]:
         return Event.objects.exclude(country_code="").order_by()
