@@ -8,7 +8,6 @@ the filter is absent. A list value is comma-separated and means OR.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import math
 import re
@@ -27,6 +26,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 
 from timeline.countries import to_alpha2
+from timeline.dates import PARTIAL_DATE_PATTERN, DateSpan, parse_partial_date
 from timeline.errors import QueryParameterError
 from timeline.models import (
     EVENT_SEARCH_VECTOR_SQL,
@@ -141,33 +141,6 @@ def choice_list_filter(field_name: str, choices: type[Any], what: str, help_text
 
 
 # -- dates ------------------------------------------------------------------------------
-class DateSpan(NamedTuple):
-    """The days a partial date stands for: 2024 is 2024-01-01..2024-12-31."""
-
-    first: dt.date
-    last: dt.date
-
-
-PARTIAL_DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
-
-
-def parse_partial_date(value: str) -> DateSpan:
-    """Parse YYYY, YYYY-MM or YYYY-MM-DD into the span of days it covers."""
-    if not re.fullmatch(PARTIAL_DATE_PATTERN, value):
-        raise forms.ValidationError(f"'{value}' is not a date: use YYYY, YYYY-MM or YYYY-MM-DD.")
-    parts = [int(part) for part in value.split("-")]
-    try:
-        if len(parts) == 1:
-            return DateSpan(dt.date(parts[0], 1, 1), dt.date(parts[0], 12, 31))
-        if len(parts) == 2:
-            last_day = calendar.monthrange(parts[0], parts[1])[1] if 1 <= parts[1] <= 12 else 0
-            return DateSpan(dt.date(parts[0], parts[1], 1), dt.date(parts[0], parts[1], last_day))
-        day = dt.date(*parts)
-        return DateSpan(day, day)
-    except ValueError:
-        raise forms.ValidationError(f"'{value}' is not a real date.") from None
-
-
 class PartialDateField(forms.CharField):
     def to_python(self, value: Any) -> DateSpan | None:
         text = super().to_python(value)

@@ -12,6 +12,7 @@ import datetime as dt
 import unicodedata
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -32,7 +33,8 @@ class ShownInEvents(models.Model):
     """A row whose fields are part of how events read (nested in the event's JSON).
 
     Changing one of ``shown_fields`` changes those events, so their updated_at moves
-    too: a client syncing with updated_since sees them again."""
+    too: a client syncing with updated_since sees them again. save() leaves their ids
+    in ``touched_event_ids`` for the change log."""
 
     shown_fields: tuple[str, ...] = ()
 
@@ -48,8 +50,12 @@ class ShownInEvents(models.Model):
                 old[name] != getattr(self, name) for name in self.shown_fields
             )
         super().save(*args, **kwargs)
+        self.touched_event_ids: list[int] = []
         if changed:
-            self.events_showing().update(updated_at=timezone.now(), **self.event_copies())
+            self.touched_event_ids = list(self.events_showing().values_list("pk", flat=True))
+            Event.objects.filter(pk__in=self.touched_event_ids).update(
+                updated_at=timezone.now(), **self.event_copies()
+            )
 
     def events_showing(self) -> models.QuerySet[Event]:
         raise NotImplementedError
@@ -300,6 +306,25 @@ EVENT_SEARCH_VECTOR_SQL = (
 )
 
 
+class EventQuerySet(models.QuerySet["Event"]):
+    def with_related(self, fields: tuple[str, ...] | list[str] | None = None) -> EventQuerySet:
+        """The events with what their JSON shows, in a fixed number of queries for any
+        number of events: the events joined to their type and location, then one query
+        for the actors and one for the sources, each only when ``fields`` wants it."""
+        queryset = self.select_related("event_type", "location")
+        if fields is None or "actors" in fields:
+            queryset = queryset.prefetch_related(
+                models.Prefetch("event_actors", queryset=EventActor.objects.select_related("actor"))
+            )
+        if fields is None or "sources" in fields:
+            queryset = queryset.prefetch_related(
+                models.Prefetch(
+                    "event_sources", queryset=EventSource.objects.select_related("source")
+                )
+            )
+        return queryset
+
+
 class Event(models.Model):
     title = models.CharField(max_length=300)
     summary = models.TextField(blank=True)
@@ -338,6 +363,8 @@ class Event(models.Model):
     sources = models.ManyToManyField("Source", through="EventSource", related_name="events")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-start_date", "-id"]
@@ -482,3 +509,78 @@ class EventSource(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} for {self.event_id}"
+
+
+class ChangeAction(models.TextChoices):
+    CREATED = "created", "Created"
+    UPDATED = "updated", "Updated"
+    DELETED = "deleted", "Deleted"
+
+
+class ChangeEntity(models.TextChoices):
+    EVENT = "event", "Event"
+    ACTOR = "actor", "Actor"
+    LOCATION = "location", "Location"
+    SOURCE = "source", "Source"
+
+
+class DeletionReason(models.TextChoices):
+    DUPLICATE = "duplicate", "A duplicate of another record (see duplicate_of)"
+    OUT_OF_SCOPE = "out_of_scope", "Out of the dataset's scope"
+    ERROR = "error", "Entered in error"
+    OTHER = "other", "Other (see note)"
+
+
+class Change(models.Model):
+    """One entry of the append-only change log: who changed what, when, and the
+    record as it read afterwards. /api/v1/changes/ serves it as a feed, oldest first;
+    replaying it brings a copy up to date. Writes take a lock first (see
+    timeline.changes.changes_lock), so ids and times follow commit order."""
+
+    entity = models.CharField(max_length=16, choices=ChangeEntity.choices)
+    object_id = models.BigIntegerField()
+    action = models.CharField(max_length=16, choices=ChangeAction.choices)
+    at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    data = models.JSONField(
+        null=True, blank=True, help_text="The record's API representation after the change."
+    )
+    reason = models.CharField(max_length=16, choices=DeletionReason.choices, blank=True)
+    duplicate_of = models.BigIntegerField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(action=ChangeAction.DELETED, data__isnull=True)
+                | (~Q(action=ChangeAction.DELETED) & Q(data__isnull=False, reason="")),
+                name="change_tombstone_shape",
+            ),
+            models.CheckConstraint(
+                condition=~Q(action=ChangeAction.DELETED) | ~Q(reason=""),
+                name="change_deletion_has_reason",
+            ),
+        ]
+        indexes = [
+            # /changes/?since=... (the feed, keyset on (at, id))
+            models.Index(fields=["at", "id"], name="change_at"),
+            # /events/{id}/history/ and the like
+            models.Index(fields=["entity", "object_id", "at", "id"], name="change_object"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.entity} {self.object_id} {self.action}"
+
+
+class ChangeLock(models.Model):
+    """A single row that every write locks first, so that writes (and their change
+    log entries) commit one after another."""
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="change_lock_singleton")]
+
+    def __str__(self) -> str:
+        return "change lock"

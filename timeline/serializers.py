@@ -1,18 +1,32 @@
-"""Read shapes of the API. Each serializer lists its fields explicitly."""
+"""Shapes of the API. Each serializer lists its fields explicitly.
+
+Actors, locations and sources are written in the shape they are read. Events are
+written in their own shape (EventWriteSerializer: ids and codes instead of nested
+objects, partial dates) and always answered in the read shape (EventSerializer).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from timeline.dates import PARTIAL_DATE_PATTERN, parse_partial_date
 from timeline.models import (
     Actor,
+    ActorRole,
+    Certainty,
+    Change,
+    DatePrecision,
+    DeletionReason,
     Event,
     EventActor,
     EventSource,
     EventType,
     Location,
+    Source,
+    date_errors,
 )
 
 
@@ -60,11 +74,19 @@ class LocationSerializer(serializers.ModelSerializer[Location]):
 
 
 class ActorSerializer(serializers.ModelSerializer[Actor]):
-    aliases = serializers.ListField(child=serializers.CharField(), required=False)
+    aliases = serializers.ListField(
+        child=serializers.CharField(max_length=200), max_length=100, required=False
+    )
 
     class Meta:
         model = Actor
         fields = ["id", "name", "kind", "country_code", "aliases", "description", "wikidata_id"]
+
+
+class SourceSerializer(serializers.ModelSerializer[Source]):
+    class Meta:
+        model = Source
+        fields = ["id", "url", "publisher", "title", "published_on"]
 
 
 class EventActorSerializer(serializers.ModelSerializer[EventActor]):
@@ -160,3 +182,124 @@ class EventStatsSerializer(serializers.Serializer):
     truncated = serializers.BooleanField(
         help_text="True when there were more groups than returned."
     )
+
+
+# -- writes ----------------------------------------------------------------------------
+class EventActorInputSerializer(serializers.Serializer):
+    actor = serializers.PrimaryKeyRelatedField(queryset=Actor.objects.all())
+    role = serializers.ChoiceField(choices=ActorRole.choices)
+
+
+class EventSourceInputSerializer(serializers.Serializer):
+    source = serializers.PrimaryKeyRelatedField(queryset=Source.objects.all())
+    quote = serializers.CharField(max_length=5000)
+
+
+class EventWriteSerializer(serializers.Serializer):
+    """An event as written. Dates may be partial: start_date "2002-06" with precision
+    month means 2002-06-01..2002-06-30; end_date defaults to the end of start_date's
+    span, and date_precision to start_date's granularity (YYYY: year, YYYY-MM: month,
+    YYYY-MM-DD: day)."""
+
+    title = serializers.CharField(max_length=300)
+    summary = serializers.CharField(max_length=20000, allow_blank=True, required=False)
+    event_type = serializers.SlugRelatedField(
+        slug_field="code", queryset=EventType.objects.all(), help_text="An event type code."
+    )
+    start_date = serializers.RegexField(
+        PARTIAL_DATE_PATTERN, help_text="YYYY, YYYY-MM or YYYY-MM-DD."
+    )
+    end_date = serializers.RegexField(
+        PARTIAL_DATE_PATTERN,
+        required=False,
+        help_text="YYYY, YYYY-MM or YYYY-MM-DD; defaults to the end of start_date's span.",
+    )
+    date_precision = serializers.ChoiceField(choices=DatePrecision.choices, required=False)
+    ongoing = serializers.BooleanField(required=False)
+    certainty = serializers.ChoiceField(choices=Certainty.choices, required=False)
+    location = serializers.PrimaryKeyRelatedField(
+        queryset=Location.objects.all(), allow_null=True, required=False
+    )
+    actors = EventActorInputSerializer(many=True, required=False, max_length=200)
+    sources = EventSourceInputSerializer(many=True, required=False, max_length=200)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        instance: Event | None = self.instance
+        if instance is None or {"start_date", "end_date", "date_precision"} & set(attrs):
+            attrs.update(self._dates(attrs, instance))
+        for name, key in (("actors", "actor"), ("sources", "source")):
+            links = attrs.get(name, [])
+            seen = [link[key].pk for link in links]
+            if repeated := sorted({pk for pk in seen if seen.count(pk) > 1}):
+                raise serializers.ValidationError(
+                    {name: [f"{key.capitalize()} {pk} appears more than once." for pk in repeated]}
+                )
+        return attrs
+
+    def _dates(self, attrs: dict[str, Any], instance: Event | None) -> dict[str, Any]:
+        """start_date, end_date and date_precision as stored, from partial dates."""
+        start_text = attrs.get("start_date")
+        if start_text is None:  # a PATCH of end_date or precision alone
+            start_text = instance.start_date.isoformat() if instance else ""
+        end_text = attrs.get("end_date")
+        if end_text is None and "start_date" not in attrs and instance is not None:
+            end_text = instance.end_date.isoformat()
+        try:
+            start = parse_partial_date(start_text)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"start_date": error.messages}) from None
+        try:
+            end = parse_partial_date(end_text) if end_text else start
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"end_date": error.messages}) from None
+        granularity = {4: DatePrecision.YEAR, 7: DatePrecision.MONTH}.get(
+            len(start_text), DatePrecision.DAY
+        )
+        precision = attrs.get("date_precision") or (
+            instance.date_precision if instance and "start_date" not in attrs else granularity
+        )
+        if errors := date_errors(start.first, end.last, precision):
+            raise serializers.ValidationError(errors)
+        return {"start_date": start.first, "end_date": end.last, "date_precision": precision}
+
+
+class DeletionSerializer(serializers.Serializer):
+    """Why a record is deleted: kept in its tombstone in the change feed."""
+
+    reason = serializers.ChoiceField(choices=DeletionReason.choices)
+    duplicate_of = serializers.IntegerField(
+        required=False, min_value=1, help_text="With reason duplicate: the record kept."
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        duplicate = attrs.get("reason") == DeletionReason.DUPLICATE
+        if duplicate and not attrs.get("duplicate_of"):
+            raise serializers.ValidationError(
+                {"duplicate_of": ["Name the record this one duplicates."]}
+            )
+        if not duplicate and attrs.get("duplicate_of"):
+            raise serializers.ValidationError({"duplicate_of": ["Only for reason duplicate."]})
+        return attrs
+
+
+class ChangeSerializer(serializers.ModelSerializer[Change]):
+    user = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    data = serializers.JSONField(
+        allow_null=True, help_text="The record as it read after the change; null when deleted."
+    )
+
+    class Meta:
+        model = Change
+        fields = [
+            "id",
+            "at",
+            "entity",
+            "object_id",
+            "action",
+            "user",
+            "data",
+            "reason",
+            "duplicate_of",
+            "note",
+        ]

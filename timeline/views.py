@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, F, Prefetch, QuerySet
+from django.db.models import Count, F, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, viewsets
@@ -23,7 +23,7 @@ from timeline.filters import (
     EventTypeFilterSet,
     LocationFilterSet,
 )
-from timeline.models import Actor, Event, EventActor, EventSource, EventType, Location
+from timeline.models import Actor, Event, EventType, Location
 from timeline.renderers import EventCSVRenderer, EventGeoJSONRenderer
 from timeline.serializers import (
     ActorSerializer,
@@ -41,24 +41,6 @@ ID_PATTERN = r"[0-9]{1,18}"
 
 EVENT_FIELDS = tuple(EventSerializer.Meta.fields)
 EVENT_RENDERERS = [JSONRenderer, EventCSVRenderer, EventGeoJSONRenderer]
-
-
-def events_with_related(
-    queryset: QuerySet[Event], fields: tuple[str, ...] | list[str] = EVENT_FIELDS
-) -> QuerySet[Event]:
-    """Events with what EventSerializer reads for ``fields``, in a fixed number of
-    queries for any page size: the page joined to its event type and location, then
-    one query for the actors and one for the sources, when those fields are wanted."""
-    queryset = queryset.select_related("event_type", "location")
-    if "actors" in fields:
-        queryset = queryset.prefetch_related(
-            Prefetch("event_actors", queryset=EventActor.objects.select_related("actor"))
-        )
-    if "sources" in fields:
-        queryset = queryset.prefetch_related(
-            Prefetch("event_sources", queryset=EventSource.objects.select_related("source"))
-        )
-    return queryset
 
 
 class StrictQueryParamsMixin:
@@ -181,7 +163,7 @@ class EventListMixin(StrictQueryParamsMixin):
     def events(self, queryset: QuerySet[Event]) -> QuerySet[Event]:
         if self.wants_geojson():
             queryset = queryset.filter(location__latitude__isnull=False)
-        return events_with_related(queryset, self.selected_fields())
+        return queryset.with_related(self.selected_fields())
 
 
 class EventViewSet(EventListMixin, viewsets.ReadOnlyModelViewSet):

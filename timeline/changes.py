@@ -1,0 +1,105 @@
+"""The change log: every write records what it did, in the transaction that did it.
+
+Writers call ``changes_lock()`` first: it locks one row, so concurrent writes
+commit one after another and the log's (at, id) order is the commit order. A
+reader who has seen every change up to (at, id) never finds an older one later.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import models
+from django.utils import timezone
+
+from timeline.models import (
+    Actor,
+    Change,
+    ChangeAction,
+    ChangeEntity,
+    ChangeLock,
+    Event,
+    Location,
+    ShownInEvents,
+    Source,
+)
+from timeline.serializers import (
+    ActorSerializer,
+    EventSerializer,
+    LocationSerializer,
+    SourceSerializer,
+)
+
+ENTITIES: dict[type[models.Model], tuple[str, Any]] = {
+    Event: (ChangeEntity.EVENT, EventSerializer),
+    Actor: (ChangeEntity.ACTOR, ActorSerializer),
+    Location: (ChangeEntity.LOCATION, LocationSerializer),
+    Source: (ChangeEntity.SOURCE, SourceSerializer),
+}
+
+User = AbstractBaseUser | AnonymousUser | None
+
+
+def changes_lock() -> None:
+    """Serialize writers; call inside the write's transaction, before writing."""
+    ChangeLock.objects.select_for_update().get_or_create(id=1)
+
+
+def snapshot(instance: models.Model) -> dict[str, Any]:
+    """The record as the API shows it now."""
+    serializer = ENTITIES[type(instance)][1]
+    if isinstance(instance, Event):
+        instance = Event.objects.with_related().get(pk=instance.pk)
+    return dict(serializer(instance).data)
+
+
+def _user(user: User) -> Any:
+    return user if user is not None and user.is_authenticated else None
+
+
+def change_record(
+    *,
+    instance: models.Model,
+    action: str,
+    user: User = None,
+    reason: str = "",
+    duplicate_of: int | None = None,
+    note: str = "",
+) -> Change:
+    """Log a create, update or delete of ``instance``. For a row events show (a place,
+    an actor...), also log an update of each event its save touched."""
+    entity, _ = ENTITIES[type(instance)]
+    deleted = action == ChangeAction.DELETED
+    change = Change.objects.create(
+        entity=entity,
+        object_id=instance.pk,
+        action=action,
+        at=timezone.now(),
+        user=_user(user),
+        data=None if deleted else snapshot(instance),
+        reason=reason,
+        duplicate_of=duplicate_of,
+        note=note,
+    )
+    if isinstance(instance, ShownInEvents) and not deleted:
+        events_record(pks=getattr(instance, "touched_event_ids", []), user=user)
+    return change
+
+
+def events_record(*, pks: list[int], user: User = None) -> None:
+    """Log an update of each of these events, as they read now."""
+    if not pks:
+        return
+    now = timezone.now()
+    Change.objects.bulk_create(
+        Change(
+            entity=ChangeEntity.EVENT,
+            object_id=event.pk,
+            action=ChangeAction.UPDATED,
+            at=now,
+            user=_user(user),
+            data=dict(EventSerializer(event).data),
+        )
+        for event in Event.objects.with_related().filter(pk__in=pks).order_by("pk")
+    )
