@@ -75,7 +75,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -84,6 +86,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Answers CORS preflights before anything else looks at the request.
+    "corsheaders.middleware.CorsMiddleware",
+    # ETag on every GET (unless the view set a strong one) and 304 on If-None-Match.
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -136,18 +142,72 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
+# Caches: Redis when REDIS_URL is set (shared by every worker: throttling counts
+# are then per client, not per process), local memory otherwise.
+REDIS_URL = env_str("REDIS_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# Requests larger than this (bytes) are refused with 413 before they are parsed.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_MAX_REQUEST_BYTES", 1024 * 1024)
+
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.TokenAuthentication"],
+    # Reads are public; views that write name their permissions (timeline.views.CuratedMixin).
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "timeline.throttling.AnonThrottle",
+        "timeline.throttling.UserThrottle",
+    ],
+    # How many proxies stand in front of the service: the client is the address that
+    # many hops back in X-Forwarded-For. 0 (no proxy) ignores the header, so a client
+    # cannot mint a new throttling bucket by sending one.
+    "NUM_PROXIES": env_int("DJANGO_NUM_PROXIES", 0),
     "DEFAULT_FILTER_BACKENDS": ["timeline.filters.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "timeline.pagination.KeysetPagination",
     "DEFAULT_SCHEMA_CLASS": "timeline.schema.AutoSchema",
     "EXCEPTION_HANDLER": "timeline.errors.exception_handler",
     "PAGE_SIZE": 50,
 }
+
+# Requests per client and period ("120/minute"; empty: no limit), read on every
+# request by timeline.throttling. Anonymous clients are told apart by address,
+# authenticated ones by user.
+API_THROTTLE_RATES: dict[str, str | None] = {
+    "anon": env_str("DJANGO_THROTTLE_ANON", "120/minute") or None,
+    "user": env_str("DJANGO_THROTTLE_USER", "1200/minute") or None,
+}
+
+# CORS: any web page may read the API; nothing is sent with credentials, and
+# browsers get no cross-origin writes (curators write with tokens from scripts).
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
+CORS_ALLOW_CREDENTIALS = False
+CORS_EXPOSE_HEADERS = ("ETag", "Last-Modified", "Link", "X-Total-Count", "Retry-After")
+
+# Security headers and HTTPS: production sets these (docs/deploy.md); `manage.py check
+# --deploy` passes with them.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
+if env_bool("DJANGO_BEHIND_TLS_PROXY", False):
+    # The proxy terminates TLS and says so in X-Forwarded-Proto.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Event timeline API",
@@ -161,6 +221,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "PATH_CONVERTER_OVERRIDES": {
+        "id": {"type": "integer", "minimum": 0, "maximum": 999999999999999999},
+        "event_type_code": {"type": "string", "pattern": r"^[a-z0-9.-]{1,64}$"},
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "timeline.schema.event_fields_are_optional",

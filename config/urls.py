@@ -15,3 +15,5 @@ urlpatterns = [
     # Anything else under /api/ is a JSON 404, never Django's HTML page.
     re_path(r"^api/", api_not_found),
 ]
+
+handler500 = "timeline.errors.server_error"

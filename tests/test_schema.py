@@ -115,7 +115,7 @@ def test_the_events_list_documents_its_400_with_the_error_shape(schema):
 
     assert responses["400"]["content"]["application/json"]["schema"] == ERROR_REF
     error = schema["components"]["schemas"]["Error"]
-    assert set(error["properties"]) == {"status", "code", "detail", "errors"}
+    assert set(error["properties"]) == {"status", "code", "detail", "errors", "event_count"}
     assert set(error["required"]) == {"status", "code", "detail"}
 
 

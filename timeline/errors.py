@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest, JsonResponse
+from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -31,9 +35,20 @@ def _as_lists(errors: Any) -> dict[str, Any]:
     return {"non_field_errors": errors if isinstance(errors, list) else [errors]}
 
 
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+    default_detail = "The request body is larger than this API accepts."
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
+    elif isinstance(exc, DjangoValidationError):
+        # A model's full_clean() in a write service: report it like a serializer would.
+        exc = exceptions.ValidationError(as_serializer_error(exc))
     response = drf_exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):
         return response
@@ -49,8 +64,24 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         codes = exc.get_codes()
         body["code"] = codes if isinstance(codes, str) else "error"
         body["detail"] = str(exc.detail)
+    if (event_count := getattr(exc, "event_count", None)) is not None:
+        body["event_count"] = event_count
     response.data = body
     return response
+
+
+def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """handler500: a JSON body under /api/, Django's plain page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {
+                "status": status.HTTP_500_INTERNAL_SERVER_ERROR,
+                "code": "server_error",
+                "detail": "The server failed to answer this request; it has been logged.",
+            },
+            status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+        )
+    return defaults.server_error(request, *args, **kwargs)
 
 
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:

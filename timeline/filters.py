@@ -33,6 +33,8 @@ from timeline.models import (
     Actor,
     ActorKind,
     ActorRole,
+    Change,
+    ChangeEntity,
     DatePrecision,
     Event,
     EventActor,
@@ -163,7 +165,9 @@ class DateMatch:
     choices = ((OVERLAPS, OVERLAPS), (WITHIN, WITHIN))
 
 
-class UpdatedSinceField(forms.CharField):
+class MomentField(forms.CharField):
+    """An ISO 8601 date-time, read as UTC when it has no offset."""
+
     def to_python(self, value: Any) -> dt.datetime | None:
         text = super().to_python(value)
         if not text:
@@ -184,11 +188,13 @@ class UpdatedSinceField(forms.CharField):
 
 
 @extend_schema_field({"type": "string", "format": "date-time"})
-class UpdatedSinceFilter(django_filters.Filter):
-    field_class = UpdatedSinceField
+class SinceFilter(django_filters.Filter):
+    """Rows whose ``field_name`` is at or after the moment."""
+
+    field_class = MomentField
 
     def filter(self, qs: QuerySet, value: dt.datetime | None) -> QuerySet:
-        return qs.filter(updated_at__gte=value) if value else qs
+        return qs.filter(**{f"{self.field_name}__gte": value}) if value else qs
 
 
 # -- geography --------------------------------------------------------------------------
@@ -473,7 +479,8 @@ class EventFilterSet(django_filters.FilterSet):
         'stemming and web-search syntax ("a phrase", or, -word). SQLite: every word must '
         "appear, case-insensitively.",
     )
-    updated_since = UpdatedSinceFilter(
+    updated_since = SinceFilter(
+        field_name="updated_at",
         help_text="Events created or changed at or after this ISO 8601 date-time (UTC when "
         "no offset is given), for incremental sync. Index: event_updated.",
     )
@@ -622,3 +629,19 @@ class StrictFilterBackend(DjangoFilterBackend):
                 {name: list(messages) for name, messages in filterset.errors.items()}
             )
         return filterset.qs
+
+
+class ChangeFilterSet(django_filters.FilterSet):
+    since = SinceFilter(
+        field_name="at",
+        help_text="Changes made at or after this ISO 8601 date-time (UTC when no offset is "
+        "given). To resume, follow the last next link instead: it never repeats or skips "
+        "a change.",
+    )
+    entity = choice_list_filter(
+        "entity", ChangeEntity, "kind of record", "Kinds of record (comma-separated)."
+    )
+
+    class Meta:
+        model = Change
+        fields: list[str] = []

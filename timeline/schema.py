@@ -16,11 +16,29 @@ class AutoSchema(SpectacularAutoSchema):
     """Documents the 400 (bad query parameter) every operation can give, and the 404
     of every operation on one item, with the API's error body."""
 
+    def get_request_serializer(self) -> Any:
+        """Writes are read from the view's write serializer when it has one (events)."""
+        write_serializer = getattr(self.view, "write_serializer_class", None)
+        if write_serializer is not None and self.method in ("POST", "PUT", "PATCH"):
+            return write_serializer
+        return super().get_request_serializer()
+
     def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction=direction)
         errors = {"400": "A query parameter is unknown or has a value that cannot be used."}
         if "{" in self.path:
             errors["404"] = "Nothing with that id."
+        if self.method != "GET":
+            errors["400"] = "The body or a query parameter is invalid (see errors)."
+            errors["401"] = "No valid token (Authorization: Token <key>)."
+            errors["403"] = "The token's user may not make this change."
+            errors["413"] = "The body is too large."
+        if self.method in ("PUT", "PATCH", "DELETE"):
+            errors["412"] = "If-Match does not match the record's ETag: it changed."
+            errors["428"] = "If-Match is missing."
+        if self.method == "DELETE" and "/events/" not in self.path:
+            errors["409"] = "Events still use this record (see event_count)."
+        errors["429"] = "Too many requests: wait Retry-After seconds."
         for code, description in errors.items():
             if code not in responses:
                 responses[code] = self._get_response_for_code(

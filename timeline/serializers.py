@@ -42,6 +42,9 @@ class ErrorSerializer(serializers.Serializer):
         help_text="On validation errors: each offending query parameter or field, with its "
         "messages.",
     )
+    event_count = serializers.IntegerField(
+        required=False, help_text="On 409: how many events use the record."
+    )
 
 
 class EventTypeBriefSerializer(serializers.ModelSerializer[EventType]):
@@ -212,6 +215,7 @@ class EventWriteSerializer(serializers.Serializer):
     end_date = serializers.RegexField(
         PARTIAL_DATE_PATTERN,
         required=False,
+        allow_null=True,
         help_text="YYYY, YYYY-MM or YYYY-MM-DD; defaults to the end of start_date's span.",
     )
     date_precision = serializers.ChoiceField(choices=DatePrecision.choices, required=False)

@@ -1,4 +1,5 @@
-"""Read-only API views. Thin views: the query each one runs is in get_queryset()."""
+"""API views. Thin views: the query each one runs is in get_queryset(); writes go
+through timeline.curation."""
 
 from __future__ import annotations
 
@@ -7,37 +8,52 @@ from typing import Any
 from django.db.models import Count, F, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics, viewsets
+from rest_framework import generics, serializers, status, viewsets
+from rest_framework.authentication import TokenAuthentication
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.generics import get_object_or_404
+from rest_framework.permissions import DjangoModelPermissionsOrAnonReadOnly
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
+from timeline.changes import snapshot
 from timeline.countries import country_name, to_alpha3
+from timeline.curation import (
+    PreconditionRequired,
+    etag_of,
+    event_create,
+    event_update,
+    record_create,
+    record_delete,
+    record_update,
+)
 from timeline.errors import QueryParameterError
 from timeline.filters import (
     ActorFilterSet,
+    ChangeFilterSet,
     EventCountFilterSet,
     EventFilterSet,
     EventTypeFilterSet,
     LocationFilterSet,
 )
-from timeline.models import Actor, Event, EventType, Location
+from timeline.models import Actor, Change, ChangeEntity, Event, EventType, Location, Source
 from timeline.renderers import EventCSVRenderer, EventGeoJSONRenderer
 from timeline.serializers import (
     ActorSerializer,
+    ChangeSerializer,
     CountrySerializer,
+    DeletionSerializer,
     EventSerializer,
     EventStatsSerializer,
     EventTypeSerializer,
+    EventWriteSerializer,
     LocationSerializer,
+    SourceSerializer,
 )
 from timeline.stats import GROUPS, MAX_GROUPS, event_stats, parse_group_by
-
-# Digits only, at most 18 of them: anything else is not an id of ours, and an id
-# beyond 64 bits would overflow SQLite's integers (a 500) instead of giving a 404.
-ID_PATTERN = r"[0-9]{1,18}"
 
 EVENT_FIELDS = tuple(EventSerializer.Meta.fields)
 EVENT_RENDERERS = [JSONRenderer, EventCSVRenderer, EventGeoJSONRenderer]
@@ -49,17 +65,18 @@ class StrictQueryParamsMixin:
     in the query. Errors are always JSON, whatever format was asked for."""
 
     extra_query_params: tuple[str, ...] = ()
-    paginated_actions = ("list",)
+    filtered_actions: tuple[str, ...] = ("list",)
+    paginated_actions: tuple[str, ...] = ("list", "history")
 
     def allowed_query_params(self) -> set[str]:
-        allowed = {"format", *self.extra_query_params}
-        if getattr(self, "action", "list") == "retrieve":
-            return allowed
+        action = getattr(self, "action", "list")  # generic list views have no action
+        per_action = getattr(self, "action_query_params", {}).get(action, ())
+        allowed = {"format", *self.extra_query_params, *per_action}
         filterset_class = getattr(self, "filterset_class", None)
-        if filterset_class is not None:
+        if filterset_class is not None and action in self.filtered_actions:
             allowed |= set(filterset_class.base_filters)
         paginator = getattr(self, "paginator", None)
-        if paginator is not None and getattr(self, "action", "list") in self.paginated_actions:
+        if paginator is not None and action in self.paginated_actions:
             allowed |= set(paginator.query_params)
         return allowed
 
@@ -88,6 +105,100 @@ class StrictQueryParamsMixin:
         self.request.accepted_renderer = JSONRenderer()  # type: ignore[attr-defined]
         self.request.accepted_media_type = JSONRenderer.media_type  # type: ignore[attr-defined]
         return super().handle_exception(exc)  # type: ignore[misc]
+
+
+class CuratedMixin:
+    """Writes for curators: token-authenticated, with the model's Django permission
+    (DjangoModelPermissionsOrAnonReadOnly), If-Match required on PUT, PATCH and
+    DELETE, a reason required on DELETE, and the read shape in every answer."""
+
+    authentication_classes = [TokenAuthentication]
+    permission_classes = [DjangoModelPermissionsOrAnonReadOnly]
+    write_serializer_class: type[serializers.Serializer] | None = None
+    filterset_class: type[Any] | None = None
+    change_entity: str = ""
+    action_query_params = {"destroy": tuple(DeletionSerializer().fields)}
+
+    # -- the answer: the record as read, with its ETag --------------------------------
+    def answer(self, instance: Any, status_code: int = status.HTTP_200_OK) -> Response:
+        data = snapshot(instance)
+        headers = {"ETag": etag_of(data)}
+        if status_code == status.HTTP_201_CREATED:
+            headers["Location"] = self.request.build_absolute_uri(  # type: ignore[attr-defined]
+                reverse(f"{self.basename}-detail", args=[instance.pk])  # type: ignore[attr-defined]
+            )
+        return Response(data, status=status_code, headers=headers)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().retrieve(request, *args, **kwargs)  # type: ignore[misc]
+        response["ETag"] = etag_of(response.data)
+        return response
+
+    # -- writes -------------------------------------------------------------------------
+    def write_serializer(self, *args: Any, **kwargs: Any) -> serializers.Serializer:
+        serializer_class = self.write_serializer_class or self.get_serializer_class()  # type: ignore[attr-defined]
+        return serializer_class(*args, context=self.get_serializer_context(), **kwargs)  # type: ignore[attr-defined]
+
+    def create_record(self, data: dict[str, Any], user: Any) -> Any:
+        return record_create(model=self.get_queryset().model, values=data, user=user)  # type: ignore[attr-defined]
+
+    def update_record(self, pk: int, data: dict[str, Any], user: Any, if_match: str | None) -> Any:
+        model = self.get_queryset().model  # type: ignore[attr-defined]
+        return record_update(model=model, pk=pk, values=data, user=user, if_match=if_match)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Create a record; the answer is the record as read, with its ETag."""
+        serializer = self.write_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        instance = self.create_record(serializer.validated_data, request.user)
+        return self.answer(instance, status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if_match = self.if_match(request)
+        instance = self.get_object()  # type: ignore[attr-defined]
+        serializer = self.write_serializer(
+            instance, data=request.data, partial=kwargs.get("partial", False)
+        )
+        serializer.is_valid(raise_exception=True)
+        instance = self.update_record(
+            instance.pk, serializer.validated_data, request.user, if_match
+        )
+        return self.answer(instance)
+
+    @extend_schema(parameters=[DeletionSerializer])
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Delete the record. The reason (and duplicate_of, note) go in the query string
+        and stay in the change feed's tombstone."""
+        if_match = self.if_match(request)
+        instance = self.get_object()  # type: ignore[attr-defined]
+        deletion = DeletionSerializer(data=request.query_params)
+        deletion.is_valid(raise_exception=True)
+        record_delete(
+            model=type(instance),
+            pk=instance.pk,
+            user=request.user,
+            if_match=if_match,
+            **deletion.validated_data,
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @staticmethod
+    def if_match(request: Request) -> str:
+        if_match = request.headers.get("If-Match")
+        if not if_match:
+            raise PreconditionRequired()
+        return if_match
+
+    # -- history --------------------------------------------------------------------------
+    @extend_schema(responses=ChangeSerializer(many=True), filters=False)
+    @action(detail=True, methods=["get"], filterset_class=None, serializer_class=ChangeSerializer)
+    def history(self, request: Request, pk: str) -> Response:
+        """Every version of the record, oldest first, with who changed it and when."""
+        changes = Change.objects.filter(entity=self.change_entity, object_id=pk)
+        page = self.paginate_queryset(changes.select_related("user").order_by("at", "id"))  # type: ignore[attr-defined]
+        if not page and not request.query_params.get("cursor"):
+            raise NotFound("No record with this id has ever existed.")
+        return self.get_paginated_response(ChangeSerializer(page, many=True).data)  # type: ignore[attr-defined]
 
 
 FIELDS_PARAMETER = OpenApiParameter(
@@ -166,11 +277,21 @@ class EventListMixin(StrictQueryParamsMixin):
         return queryset.with_related(self.selected_fields())
 
 
-class EventViewSet(EventListMixin, viewsets.ReadOnlyModelViewSet):
+class EventViewSet(EventListMixin, CuratedMixin, viewsets.ModelViewSet):
     """Events: what happened, when, where, to whom, and on what evidence."""
 
-    lookup_value_regex = ID_PATTERN
-    paginated_actions = ("list",)
+    lookup_value_converter = "id"
+    filtered_actions = ("list", "stats")
+    write_serializer_class = EventWriteSerializer
+    change_entity = ChangeEntity.EVENT
+
+    def create_record(self, data: dict[str, Any], user: Any) -> Event:
+        return event_create(data=data, user=user)
+
+    def update_record(
+        self, pk: int, data: dict[str, Any], user: Any, if_match: str | None
+    ) -> Event:
+        return event_update(pk=pk, data=data, user=user, if_match=if_match)
 
     def get_queryset(self) -> QuerySet[Event]:
         return self.events(Event.objects.order_by("-start_date", "-id"))
@@ -235,26 +356,53 @@ class ActorTimelineView(EventListMixin, generics.ListAPIView):
         )
 
 
-class ActorViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):
+class ActorViewSet(StrictQueryParamsMixin, CuratedMixin, viewsets.ModelViewSet):
     """People, states, armed forces, groups and organisations that take part in events."""
 
     serializer_class = ActorSerializer
     filterset_class = ActorFilterSet
-    lookup_value_regex = ID_PATTERN
+    lookup_value_converter = "id"
+    change_entity = ChangeEntity.ACTOR
 
     def get_queryset(self) -> QuerySet[Actor]:
         return Actor.objects.order_by("name", "id")
 
 
-class LocationViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):
+class LocationViewSet(StrictQueryParamsMixin, CuratedMixin, viewsets.ModelViewSet):
     """Places events happen in: countries, regions, cities, sites, seas."""
 
     serializer_class = LocationSerializer
     filterset_class = LocationFilterSet
-    lookup_value_regex = ID_PATTERN
+    lookup_value_converter = "id"
+    change_entity = ChangeEntity.LOCATION
 
     def get_queryset(self) -> QuerySet[Location]:
         return Location.objects.order_by("name", "id")
+
+
+class SourceViewSet(StrictQueryParamsMixin, CuratedMixin, viewsets.ModelViewSet):
+    """The reports, articles and records events rest on."""
+
+    serializer_class = SourceSerializer
+    lookup_value_converter = "id"
+    change_entity = ChangeEntity.SOURCE
+
+    def get_queryset(self) -> QuerySet[Source]:
+        return Source.objects.order_by("publisher", "id")
+
+
+class ChangeViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):
+    """The change feed: every create, update and delete, oldest first.
+
+    Replaying it from the start (or from the last change seen) brings a copy of the
+    data exactly up to date: apply each change's data, drop the record on a deletion."""
+
+    serializer_class = ChangeSerializer
+    filterset_class = ChangeFilterSet
+    lookup_value_converter = "id"
+
+    def get_queryset(self) -> QuerySet[Change]:
+        return Change.objects.select_related("user").order_by("at", "id")
 
 
 class EventTypeViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):
@@ -266,7 +414,7 @@ class EventTypeViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = EventTypeFilterSet
     pagination_class = None
     lookup_field = "code"
-    lookup_value_regex = r"[a-z0-9.-]{1,64}"
+    lookup_value_converter = "event_type_code"
 
     def get_queryset(self) -> QuerySet[EventType]:
         return EventType.objects.select_related("parent").order_by("code")
