@@ -557,6 +557,7 @@ def test_replaying_the_change_feed_reproduces_the_server(editor):
     call_command("load_seed", stdout=open("/dev/null", "w"))  # noqa: SIM115
     copy: dict = {}
     resume = replay(editor, copy, reverse("change-list") + "?page_size=7")
+
     # Then curators work through the API: create, correct, rename a place, delete.
     def create(name: str, body: dict) -> int:
         return editor.post(reverse(f"{name}-list"), body, format="json").json()["id"]
