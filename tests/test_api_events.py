@@ -262,7 +262,7 @@ def ids_of(body: dict) -> list[int]:
 
 
 @pytest.mark.parametrize("page_size", [1, 10, 50])
-def test_the_list_runs_three_queries_whatever_the_page_size(
+def test_the_list_runs_four_queries_whatever_the_page_size(
     api, django_assert_num_queries, page_size
 ):
     for _ in range(55):
@@ -271,8 +271,9 @@ def test_the_list_runs_three_queries_whatever_the_page_size(
         EventSourceFactory(event=event)
 
     # 1. the page of events joined to event type and location,
-    # 2. their actor links joined to actors, 3. their source links joined to sources.
-    with django_assert_num_queries(3):
+    # 2. their actor links joined to actors, 3. their source links joined to sources,
+    # 4. the latest change's time (Last-Modified).
+    with django_assert_num_queries(4):
         response = api.get(EVENTS, {"page_size": page_size, "country": "OM"})
 
     assert len(response.json()["results"]) == page_size
@@ -281,7 +282,8 @@ def test_the_list_runs_three_queries_whatever_the_page_size(
 def test_counting_adds_exactly_one_query(api, django_assert_num_queries):
     EventFactory.create_batch(3)
 
-    with django_assert_num_queries(4):
+    # The four queries of any event list, and the COUNT.
+    with django_assert_num_queries(5):
         api.get(EVENTS, {"count": "true"})
 
 
@@ -316,8 +318,8 @@ def test_the_timeline_runs_a_fixed_number_of_queries(api, django_assert_num_quer
     for _ in range(5):
         EventActorFactory(actor=actor)
 
-    # The actor (404 check), then the three queries of any event list.
-    with django_assert_num_queries(4):
+    # The actor (404 check), then the four queries of any event list.
+    with django_assert_num_queries(5):
         api.get(reverse("actor-events", args=[actor.pk]))
 
 

@@ -315,33 +315,35 @@ def test_a_bad_pagination_value_is_a_400(api, url, params, parameter):
 
 @pytest.mark.parametrize(("factory", "url"), [(ActorFactory, ACTORS), (LocationFactory, LOCATIONS)])
 @pytest.mark.parametrize("rows", [1, 30])
-def test_a_list_page_is_one_query_whatever_the_rows(
+def test_a_list_page_is_two_queries_whatever_the_rows(
     api, django_assert_num_queries, factory, url, rows
 ):
     factory.create_batch(rows)
 
-    # 1. the page of rows (page_size + 1, to know whether there is a next page).
-    with django_assert_num_queries(1):
+    # 1. the page of rows (page_size + 1, to know whether there is a next page),
+    # 2. the latest change's time (Last-Modified).
+    with django_assert_num_queries(2):
         body = api.get(url, {"page_size": 10}).json()
 
     assert len(body["results"]) == min(rows, 10)
 
 
 @pytest.mark.parametrize(("factory", "url"), [(ActorFactory, ACTORS), (LocationFactory, LOCATIONS)])
-def test_a_later_page_with_a_count_is_two_queries(api, django_assert_num_queries, factory, url):
+def test_a_later_page_with_a_count_is_three_queries(api, django_assert_num_queries, factory, url):
     factory.create_batch(5)
     next_url = api.get(url, {"page_size": 2}).json()["next"]
 
-    # 1. the COUNT of all rows, 2. the page after the cursor.
-    with django_assert_num_queries(2):
+    # 1. the COUNT of all rows, 2. the page after the cursor, 3. Last-Modified's query.
+    with django_assert_num_queries(3):
         body = api.get(next_url + "&count=true").json()
 
     assert body["count"] == 5
 
 
-def test_the_event_types_list_is_one_query(api, django_assert_num_queries):
-    # 1. every event type joined to its parent (no query per parent code).
-    with django_assert_num_queries(1):
+def test_the_event_types_list_is_two_queries(api, django_assert_num_queries):
+    # 1. every event type joined to its parent (no query per parent code),
+    # 2. the latest change's time (Last-Modified).
+    with django_assert_num_queries(2):
         body = api.get(EVENT_TYPES).json()
 
     assert len(body) > 100
@@ -356,9 +358,9 @@ def test_the_event_types_list_is_one_query(api, django_assert_num_queries):
     ],
     ids=["actor", "location", "event-type"],
 )
-def test_a_detail_is_one_query(api, django_assert_num_queries, detail):
+def test_a_detail_is_two_queries(api, django_assert_num_queries, detail):
     url = detail()
 
-    # 1. the row (joined to its parent, for an event type).
-    with django_assert_num_queries(1):
+    # 1. the row (joined to its parent, for an event type), 2. Last-Modified's query.
+    with django_assert_num_queries(2):
         assert api.get(url).status_code == HTTPStatus.OK

@@ -1,8 +1,52 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
 
-from timeline.models import Actor, Event, EventActor, EventSource, EventType, Location, Source
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from timeline.changes import change_record, changes_lock
+from timeline.models import (
+    Actor,
+    ChangeAction,
+    DeletionReason,
+    Event,
+    EventActor,
+    EventSource,
+    EventType,
+    Location,
+    Source,
+)
+
+
+class LoggedChangesAdmin(admin.ModelAdmin):
+    """Edits made in the admin go into the change log like the API's (the feed must
+    see every change). The admin runs each save in one transaction."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        changes_lock()
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)  # inlines: actors, sources
+        action = ChangeAction.UPDATED if change else ChangeAction.CREATED
+        change_record(instance=form.instance, action=action, user=request.user)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        changes_lock()
+        change_record(
+            instance=obj,
+            action=ChangeAction.DELETED,
+            user=request.user,
+            reason=DeletionReason.OTHER,
+            note="Deleted in the admin.",
+        )
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)
 
 
 class EventActorInline(admin.TabularInline):
@@ -18,7 +62,7 @@ class EventSourceInline(admin.StackedInline):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(LoggedChangesAdmin):
     list_display = [
         "title",
         "start_date",
@@ -37,14 +81,14 @@ class EventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Actor)
-class ActorAdmin(admin.ModelAdmin):
+class ActorAdmin(LoggedChangesAdmin):
     list_display = ["name", "kind", "country_code", "wikidata_id"]
     list_filter = ["kind", "country_code"]
     search_fields = ["name", "search_text", "wikidata_id"]
 
 
 @admin.register(Location)
-class LocationAdmin(admin.ModelAdmin):
+class LocationAdmin(LoggedChangesAdmin):
     list_display = ["name", "kind", "country_code", "admin1", "latitude", "longitude"]
     list_filter = ["kind", "country_code", "coordinate_precision"]
     search_fields = ["name", "admin1"]
@@ -58,7 +102,7 @@ class EventTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(LoggedChangesAdmin):
     list_display = ["publisher", "title", "published_on"]
     list_filter = ["publisher"]
     search_fields = ["title", "publisher", "url"]

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, F, Max, QuerySet
+from django.utils.dateparse import parse_datetime
+from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status, viewsets
@@ -59,10 +61,16 @@ EVENT_FIELDS = tuple(EventSerializer.Meta.fields)
 EVENT_RENDERERS = [JSONRenderer, EventCSVRenderer, EventGeoJSONRenderer]
 
 
-class StrictQueryParamsMixin:
-    """Answer 400 to a query parameter the endpoint does not know (a misspelled filter
-    must never return the whole table), to a repeated one, and to NUL bytes anywhere
-    in the query. Errors are always JSON, whatever format was asked for."""
+class ApiViewMixin:
+    """What every API view does.
+
+    - Answers 400 to a query parameter the endpoint does not know (a misspelled filter
+      must never return the whole table), to a repeated one, and to NUL bytes.
+    - Answers errors in JSON, whatever format was asked for.
+    - Sends Last-Modified on reads: the time of the latest change in the change log
+      (one indexed query), or the event's own updated_at on an event. With the ETag
+      that ConditionalGetMiddleware adds, clients can revalidate with 304s.
+    """
 
     extra_query_params: tuple[str, ...] = ()
     filtered_actions: tuple[str, ...] = ("list",)
@@ -101,6 +109,20 @@ class StrictQueryParamsMixin:
         self.check_query_params(request)
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
 
+    def finalize_response(
+        self, request: Request, response: Response, *args: Any, **kwargs: Any
+    ) -> Response:
+        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        if (
+            request.method in ("GET", "HEAD")
+            and response.status_code == status.HTTP_200_OK
+            and not response.has_header("Last-Modified")
+        ):
+            latest = Change.objects.aggregate(latest=Max("at"))["latest"]
+            if latest is not None:
+                response["Last-Modified"] = http_date(latest.timestamp())
+        return response
+
     def handle_exception(self, exc: Exception) -> Response:
         self.request.accepted_renderer = JSONRenderer()  # type: ignore[attr-defined]
         self.request.accepted_media_type = JSONRenderer.media_type  # type: ignore[attr-defined]
@@ -132,6 +154,8 @@ class CuratedMixin:
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().retrieve(request, *args, **kwargs)  # type: ignore[misc]
         response["ETag"] = etag_of(response.data)
+        if updated_at := response.data.get("updated_at"):
+            response["Last-Modified"] = http_date(parse_datetime(updated_at).timestamp())
         return response
 
     # -- writes -------------------------------------------------------------------------
@@ -235,7 +259,7 @@ EVENT_LIST_RESPONSES = {
 }
 
 
-class EventListMixin(StrictQueryParamsMixin):
+class EventListMixin(ApiViewMixin):
     """What the event lists share: the `fields` selection and the three formats."""
 
     serializer_class = EventSerializer
@@ -356,7 +380,7 @@ class ActorTimelineView(EventListMixin, generics.ListAPIView):
         )
 
 
-class ActorViewSet(StrictQueryParamsMixin, CuratedMixin, viewsets.ModelViewSet):
+class ActorViewSet(ApiViewMixin, CuratedMixin, viewsets.ModelViewSet):
     """People, states, armed forces, groups and organisations that take part in events."""
 
     serializer_class = ActorSerializer
@@ -368,7 +392,7 @@ class ActorViewSet(StrictQueryParamsMixin, CuratedMixin, viewsets.ModelViewSet):
         return Actor.objects.order_by("name", "id")
 
 
-class LocationViewSet(StrictQueryParamsMixin, CuratedMixin, viewsets.ModelViewSet):
+class LocationViewSet(ApiViewMixin, CuratedMixin, viewsets.ModelViewSet):
     """Places events happen in: countries, regions, cities, sites, seas."""
 
     serializer_class = LocationSerializer
@@ -380,7 +404,7 @@ class LocationViewSet(StrictQueryParamsMixin, CuratedMixin, viewsets.ModelViewSe
         return Location.objects.order_by("name", "id")
 
 
-class SourceViewSet(StrictQueryParamsMixin, CuratedMixin, viewsets.ModelViewSet):
+class SourceViewSet(ApiViewMixin, CuratedMixin, viewsets.ModelViewSet):
     """The reports, articles and records events rest on."""
 
     serializer_class = SourceSerializer
@@ -391,7 +415,7 @@ class SourceViewSet(StrictQueryParamsMixin, CuratedMixin, viewsets.ModelViewSet)
         return Source.objects.order_by("publisher", "id")
 
 
-class ChangeViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):
+class ChangeViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     """The change feed: every create, update and delete, oldest first.
 
     Replaying it from the start (or from the last change seen) brings a copy of the
@@ -405,7 +429,7 @@ class ChangeViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):
         return Change.objects.select_related("user").order_by("at", "id")
 
 
-class EventTypeViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):
+class EventTypeViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     """The event vocabulary (PLOVER): quad categories, event types and their modes.
 
     Small and fixed, so returned whole, without pagination."""
@@ -420,7 +444,7 @@ class EventTypeViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):
         return EventType.objects.select_related("parent").order_by("code")
 
 
-class CountryListView(StrictQueryParamsMixin, generics.ListAPIView):
+class CountryListView(ApiViewMixin, generics.ListAPIView):
     """The countries that have events, with their event counts (a country picker).
 
     Every event filter applies, so the counts can be of a date range or event type."""
