@@ -87,8 +87,11 @@ def change_record(
     return change
 
 
-def events_record(*, pks: list[int], user: User = None) -> None:
-    """Log an update of each of these events, as they read now."""
+def events_record(
+    *, pks: list[int], user: User = None, action: str = ChangeAction.UPDATED
+) -> None:
+    """Log a change (an update unless said otherwise) of each of these events, as they
+    read now, in a few queries whatever their number (for imports and cascades)."""
     if not pks:
         return
     now = timezone.now()
@@ -96,7 +99,7 @@ def events_record(*, pks: list[int], user: User = None) -> None:
         Change(
             entity=ChangeEntity.EVENT,
             object_id=event.pk,
-            action=ChangeAction.UPDATED,
+            action=action,
             at=now,
             user=_user(user),
             data=dict(EventSerializer(event).data),
