@@ -35,6 +35,8 @@ def test_an_event_has_its_type_place_actors_and_sources(api):
     location = event.location
     assert body == {
         "id": event.pk,
+        "dataset": "",
+        "external_id": "",
         "title": event.title,
         "summary": event.summary,
         "event_type": {"code": "consult.visit", "label": event.event_type.label},
@@ -58,6 +60,7 @@ def test_an_event_has_its_type_place_actors_and_sources(api):
                 "id": link.actor.pk,
                 "name": "Tamim bin Hamad Al Thani",
                 "kind": "person",
+                "country_code": "IR",
                 "role": "host",
             }
         ],

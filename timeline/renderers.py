@@ -11,12 +11,15 @@ import csv
 import io
 from typing import Any
 
+import orjson
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 # Flat columns for each top-level event field (a `fields=` selection keeps the
 # columns of the fields it names).
 EVENT_CSV_COLUMNS: dict[str, list[str]] = {
     "id": ["id"],
+    "dataset": ["dataset"],
+    "external_id": ["external_id"],
     "title": ["title"],
     "summary": ["summary"],
     "event_type": ["event_type_code", "event_type_label"],
@@ -35,13 +38,14 @@ EVENT_CSV_COLUMNS: dict[str, list[str]] = {
         "longitude",
         "coordinate_precision",
     ],
-    "actors": ["actor_ids", "actors"],
-    "sources": ["source_urls", "sources"],
+    "actors": ["actor_ids", "actors", "actors_json"],
+    "sources": ["source_urls", "sources", "sources_json"],
     "created_at": ["created_at"],
     "updated_at": ["updated_at"],
 }
 
-# Joined lists inside one cell: "; " between items.
+# Lists inside one cell: joined with "; " for people to read, and whole as JSON in
+# the *_json column for programs (import_events reads those: exact, whatever the text).
 JOIN = "; "
 
 
@@ -60,9 +64,11 @@ def flatten_event(event: dict[str, Any]) -> dict[str, Any]:
     if "actors" in event:
         row["actor_ids"] = JOIN.join(str(actor["id"]) for actor in event["actors"])
         row["actors"] = JOIN.join(f"{a['name']} ({a['role']})" for a in event["actors"])
+        row["actors_json"] = orjson.dumps(event["actors"]).decode()
     if "sources" in event:
         row["source_urls"] = JOIN.join(source["url"] for source in event["sources"])
         row["sources"] = JOIN.join(f"{s['publisher']}: {s['title']}" for s in event["sources"])
+        row["sources_json"] = orjson.dumps(event["sources"]).decode()
     return row
 
 

@@ -100,10 +100,11 @@ class EventActorSerializer(serializers.ModelSerializer[EventActor]):
     kind = serializers.ChoiceField(
         source="actor.kind", choices=Actor._meta.get_field("kind").choices, read_only=True
     )
+    country_code = serializers.CharField(source="actor.country_code", read_only=True)
 
     class Meta:
         model = EventActor
-        fields = ["id", "name", "kind", "role"]
+        fields = ["id", "name", "kind", "country_code", "role"]
 
 
 class EventSourceSerializer(serializers.ModelSerializer[EventSource]):
@@ -132,6 +133,8 @@ class EventSerializer(serializers.ModelSerializer[Event]):
         model = Event
         fields = [
             "id",
+            "dataset",
+            "external_id",
             "title",
             "summary",
             "event_type",
