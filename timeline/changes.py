@@ -24,6 +24,7 @@ from timeline.models import (
     ShownInEvents,
     Source,
 )
+from timeline.representation import events_by_id
 from timeline.serializers import (
     ActorSerializer,
     EventSerializer,
@@ -48,9 +49,9 @@ def changes_lock() -> None:
 
 def snapshot(instance: models.Model) -> dict[str, Any]:
     """The record as the API shows it now."""
-    serializer = ENTITIES[type(instance)][1]
     if isinstance(instance, Event):
-        instance = Event.objects.with_related().get(pk=instance.pk)
+        return events_by_id([instance.pk])[instance.pk]
+    serializer = ENTITIES[type(instance)][1]
     return dict(serializer(instance).data)
 
 
@@ -87,22 +88,21 @@ def change_record(
     return change
 
 
-def events_record(
-    *, pks: list[int], user: User = None, action: str = ChangeAction.UPDATED
-) -> None:
+def events_record(*, pks: list[int], user: User = None, action: str = ChangeAction.UPDATED) -> None:
     """Log a change (an update unless said otherwise) of each of these events, as they
     read now, in a few queries whatever their number (for imports and cascades)."""
     if not pks:
         return
     now = timezone.now()
+    events = events_by_id(pks)
     Change.objects.bulk_create(
         Change(
             entity=ChangeEntity.EVENT,
-            object_id=event.pk,
+            object_id=pk,
             action=action,
             at=now,
             user=_user(user),
-            data=dict(EventSerializer(event).data),
+            data=events[pk],
         )
-        for event in Event.objects.with_related().filter(pk__in=pks).order_by("pk")
+        for pk in sorted(pks)
     )

@@ -147,7 +147,10 @@ class KeysetPagination(BasePagination):
         has_next = True if backwards else has_more
         has_previous = has_more if backwards else cursor is not None
 
-        def edge(row: Model, backwards: bool) -> Cursor:
+        def edge(row: Model | dict[str, Any], backwards: bool) -> Cursor:
+            # Rows are model instances, or dicts from values() (the event lists).
+            if isinstance(row, dict):
+                return Cursor(key.ordering, _encode_value(row[key.field]), row["id"], backwards)
             return Cursor(key.ordering, _encode_value(getattr(row, key.field)), row.pk, backwards)
 
         self.next_cursor = edge(rows[-1], False) if rows and has_next else None

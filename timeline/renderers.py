@@ -9,10 +9,41 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 from typing import Any
 
 import orjson
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from django.utils.functional import Promise
+from rest_framework.renderers import BaseRenderer
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, Promise):  # a lazily translated message
+        return str(value)
+    raise TypeError(f"Cannot encode {type(value).__name__} as JSON")
+
+
+class ORJSONRenderer(BaseRenderer):
+    """JSON with orjson: the same bytes as DRF's compact UTF-8 JSONRenderer for the
+    data the API returns, at a fraction of the cost (docs/performance.md)."""
+
+    media_type = "application/json"
+    format = "json"
+    charset = None  # JSON is UTF-8 by definition
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: dict[str, Any] | None = None,
+    ) -> bytes:
+        if data is None:
+            return b""
+        # Nested validation errors are keyed by list index: OPT_NON_STR_KEYS writes "0".
+        return orjson.dumps(data, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
+
 
 # Flat columns for each top-level event field (a `fields=` selection keeps the
 # columns of the fields it names).
@@ -91,7 +122,7 @@ class EventCSVRenderer(BaseRenderer):
         context = renderer_context or {}
         view, response = context.get("view"), context.get("response")
         if not isinstance(data, dict) or "results" not in data:  # an error body
-            return JSONRenderer().render(data)
+            return ORJSONRenderer().render(data)
         if response is not None:
             if header := link_header(data):
                 response["Link"] = header
@@ -107,7 +138,7 @@ class EventCSVRenderer(BaseRenderer):
         return out.getvalue().encode(self.charset)
 
 
-class EventGeoJSONRenderer(JSONRenderer):
+class EventGeoJSONRenderer(ORJSONRenderer):
     """A FeatureCollection of the page's events; the list only holds events with
     coordinates when this format is chosen (see EventViewSet.get_queryset)."""
 

@@ -16,7 +16,6 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import DjangoModelPermissionsOrAnonReadOnly
-from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -42,7 +41,8 @@ from timeline.filters import (
     LocationFilterSet,
 )
 from timeline.models import Actor, Change, ChangeEntity, Event, EventType, Location, Source
-from timeline.renderers import EventCSVRenderer, EventGeoJSONRenderer
+from timeline.renderers import EventCSVRenderer, EventGeoJSONRenderer, ORJSONRenderer
+from timeline.representation import event_rows, represent_events
 from timeline.serializers import (
     ActorSerializer,
     ChangeSerializer,
@@ -58,7 +58,7 @@ from timeline.serializers import (
 from timeline.stats import GROUPS, MAX_GROUPS, event_stats, parse_group_by
 
 EVENT_FIELDS = tuple(EventSerializer.Meta.fields)
-EVENT_RENDERERS = [JSONRenderer, EventCSVRenderer, EventGeoJSONRenderer]
+EVENT_RENDERERS = [ORJSONRenderer, EventCSVRenderer, EventGeoJSONRenderer]
 
 
 class ApiViewMixin:
@@ -124,8 +124,8 @@ class ApiViewMixin:
         return response
 
     def handle_exception(self, exc: Exception) -> Response:
-        self.request.accepted_renderer = JSONRenderer()  # type: ignore[attr-defined]
-        self.request.accepted_media_type = JSONRenderer.media_type  # type: ignore[attr-defined]
+        self.request.accepted_renderer = ORJSONRenderer()  # type: ignore[attr-defined]
+        self.request.accepted_media_type = ORJSONRenderer.media_type  # type: ignore[attr-defined]
         return super().handle_exception(exc)  # type: ignore[misc]
 
 
@@ -300,6 +300,13 @@ class EventListMixin(ApiViewMixin):
             queryset = queryset.filter(location__latitude__isnull=False)
         return queryset.with_related(self.selected_fields())
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """A page of events, built from rows (timeline.representation), not instances."""
+        fields = self.selected_fields()
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(event_rows(queryset, fields))  # type: ignore[attr-defined]
+        return self.get_paginated_response(represent_events(page, fields))  # type: ignore[attr-defined]
+
 
 class EventViewSet(EventListMixin, CuratedMixin, viewsets.ModelViewSet):
     """Events: what happened, when, where, to whom, and on what evidence."""
@@ -323,7 +330,7 @@ class EventViewSet(EventListMixin, CuratedMixin, viewsets.ModelViewSet):
     def get_renderers(self) -> list[Any]:
         if getattr(self, "action", None) in ("list", None):
             return super().get_renderers()
-        return [JSONRenderer()]
+        return [ORJSONRenderer()]
 
     def allowed_query_params(self) -> set[str]:
         allowed = super().allowed_query_params()

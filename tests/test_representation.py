@@ -1,0 +1,86 @@
+"""The fast event representation (lists, exports, change log) equals EventSerializer's."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import (
+    EventActorFactory,
+    EventFactory,
+    EventSourceFactory,
+    SourceFactory,
+    event_type,
+)
+from timeline.models import Event
+from timeline.representation import EVENT_FIELDS, event_rows, events_by_id, represent_events
+from timeline.serializers import EventSerializer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def varied_events() -> list[Event]:
+    bare = EventFactory(location=None, summary="")
+    month = EventFactory(
+        start_date=dt.date(2002, 6, 1),
+        end_date=dt.date(2002, 6, 30),
+        date_precision="month",
+        event_type=event_type("consult.multilateral"),
+        dataset="seed",
+        external_id="acd-2002",
+    )
+    ongoing = EventFactory(
+        ongoing=True,
+        location__latitude=None,
+        location__longitude=None,
+        location__coordinate_precision="",
+        certainty="confirmed",
+    )
+    for role in ("host", "visitor", "mediator"):
+        EventActorFactory(event=month, role=role)
+    EventActorFactory(event=ongoing, actor__country_code="", actor__name="Houthis")
+    EventSourceFactory(
+        event=month, source=SourceFactory(url="https://example.org/a", published_on=None)
+    )
+    EventSourceFactory(event=month)
+    return [bare, month, ongoing]
+
+
+def serialized(events: list[Event]) -> list[dict]:
+    queryset = Event.objects.filter(pk__in=[e.pk for e in events]).order_by("id").with_related()
+    return json.loads(json.dumps(EventSerializer(queryset, many=True).data))
+
+
+def test_rows_give_exactly_what_the_serializer_gives(varied_events):
+    rows = event_rows(Event.objects.filter(pk__in=[e.pk for e in varied_events]).order_by("id"))
+
+    assert represent_events(rows) == serialized(varied_events)
+
+
+def test_every_field_selection_is_the_serializers_subset(varied_events):
+    full = serialized(varied_events)
+    for name in EVENT_FIELDS:
+        fields = ["id", name]
+        rows = event_rows(Event.objects.order_by("id"), fields)
+        assert represent_events(rows, fields) == [
+            {key: event[key] for key in EVENT_FIELDS if key in fields} for event in full
+        ], name
+
+
+def test_the_list_shows_each_event_as_its_detail_does(api, varied_events):
+    listed = api.get(reverse("event-list"), {"page_size": 10}).json()["results"]
+
+    for event in listed:
+        assert event == api.get(reverse("event-detail", args=[event["id"]])).json()
+
+
+def test_events_by_id_reads_three_queries_for_any_number(varied_events, django_assert_num_queries):
+    # 1. the events with type and location, 2. their actors, 3. their sources.
+    with django_assert_num_queries(3):
+        events = events_by_id([e.pk for e in varied_events])
+
+    assert sorted(events) == sorted(e.pk for e in varied_events)
