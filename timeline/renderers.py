@@ -177,3 +177,17 @@ class EventGeoJSONRenderer(ORJSONRenderer):
             "count": data.get("count"),
         }
         return super().render(collection, accepted_media_type, renderer_context)
+
+
+class ExportFormat(BaseRenderer):
+    """A format /events/export/ streams itself (timeline.exporting); declared as a
+    renderer only so that content negotiation (?format=, Accept) can choose it."""
+
+    def __init__(self, name: str, media_type: str) -> None:
+        self.format = name
+        self.media_type = media_type
+
+    def render(
+        self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None
+    ) -> bytes:
+        raise NotImplementedError("The export view streams its own response.")

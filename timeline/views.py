@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, F, Max, QuerySet
+from django.http import StreamingHttpResponse
 from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
@@ -32,6 +33,7 @@ from timeline.curation import (
     record_update,
 )
 from timeline.errors import QueryParameterError
+from timeline.exporting import EXPORT_FORMATS, events_export
 from timeline.filters import (
     ActorFilterSet,
     ChangeFilterSet,
@@ -41,7 +43,7 @@ from timeline.filters import (
     LocationFilterSet,
 )
 from timeline.models import Actor, Change, ChangeEntity, Event, EventType, Location, Source
-from timeline.renderers import EventCSVRenderer, EventGeoJSONRenderer, ORJSONRenderer
+from timeline.renderers import EventCSVRenderer, EventGeoJSONRenderer, ExportFormat, ORJSONRenderer
 from timeline.representation import event_rows, represent_events
 from timeline.serializers import (
     ActorSerializer,
@@ -328,15 +330,55 @@ class EventViewSet(EventListMixin, CuratedMixin, viewsets.ModelViewSet):
         return self.events(Event.objects.order_by("-start_date", "-id"))
 
     def get_renderers(self) -> list[Any]:
-        if getattr(self, "action", None) in ("list", None):
+        action = getattr(self, "action", None)
+        if action in ("list", None):
             return super().get_renderers()
+        if action == "export":
+            return [ExportFormat(name, media_type) for name, media_type in EXPORT_FORMATS.items()]
         return [ORJSONRenderer()]
 
     def allowed_query_params(self) -> set[str]:
         allowed = super().allowed_query_params()
         if getattr(self, "action", None) == "stats":
             allowed = (allowed | {"group_by"}) - {"fields"}
+        if getattr(self, "action", None) == "export":
+            allowed = (allowed | set(EventFilterSet.base_filters)) - {"fields", "ordering"}
         return allowed
+
+    @extend_schema(
+        operation_id="events_export",
+        summary="Export events (streamed)",
+        description="Every matching event, in id order, as CSV (default), JSON Lines or "
+        "GeoJSON, streamed: no pagination, memory that does not grow with the result. "
+        "Takes every event filter.",
+        parameters=[
+            OpenApiParameter(
+                "format",
+                OpenApiTypes.STR,
+                enum=list(EXPORT_FORMATS),
+                description="csv "
+                "(default), jsonl (one event per line, as in the JSON API) or geojson.",
+            )
+        ],
+        filters=True,
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, "application/x-ndjson"): OpenApiTypes.STR,
+            (200, "application/geo+json"): OpenApiTypes.OBJECT,
+        },
+    )
+    @action(
+        detail=False, methods=["get"], pagination_class=None, filterset_class=EventCountFilterSet
+    )
+    def export(self, request: Request) -> StreamingHttpResponse:
+        export_format = request.accepted_renderer.format
+        queryset = self.filter_queryset(Event.objects.all())
+        response = StreamingHttpResponse(
+            events_export(queryset, export_format),
+            content_type=f"{EXPORT_FORMATS[export_format]}; charset=utf-8",
+        )
+        response["Content-Disposition"] = f'attachment; filename="events.{export_format}"'
+        return response
 
     @extend_schema(parameters=[FIELDS_PARAMETER, FORMAT_PARAMETER], responses=EVENT_LIST_RESPONSES)
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -1,0 +1,116 @@
+"""Streaming export: the command and /api/v1/events/export/."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from http import HTTPStatus
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from tests.factories import EventActorFactory, EventFactory, EventSourceFactory
+from timeline import exporting
+from timeline.representation import events_by_id
+
+pytestmark = pytest.mark.django_db
+
+EXPORT = reverse("event-export")
+
+
+def body(response) -> bytes:
+    assert response.status_code == HTTPStatus.OK, response.content
+    return b"".join(response.streaming_content)
+
+
+@pytest.fixture
+def events(monkeypatch) -> list:
+    monkeypatch.setattr(exporting, "BATCH_SIZE", 3)  # several batches from a few events
+    made = []
+    for n in range(7):
+        event = EventFactory(location__country_code="OM" if n % 2 else "QA")
+        EventActorFactory(event=event, role="host")
+        EventSourceFactory(event=event)
+        made.append(event)
+    EventFactory(location=None)
+    return made
+
+
+def test_jsonl_has_every_event_once_as_the_api_shows_it(api, events):
+    lines = body(api.get(EXPORT, {"format": "jsonl"})).decode().splitlines()
+
+    exported = [json.loads(line) for line in lines]
+    assert [event["id"] for event in exported] == sorted(e["id"] for e in exported)
+    assert len(exported) == 8
+    api_view = events_by_id([event["id"] for event in exported])
+    assert exported == [api_view[event["id"]] for event in exported]
+
+
+def test_the_export_takes_the_event_filters(api, events):
+    lines = body(api.get(EXPORT, {"format": "jsonl", "country": "OM"})).decode().splitlines()
+
+    assert {json.loads(line)["location"]["country_code"] for line in lines} == {"OM"}
+    assert len(lines) == 3
+
+
+def test_csv_is_the_default_with_one_header(api, events):
+    response = api.get(EXPORT)
+
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    rows = list(csv.DictReader(io.StringIO(body(response).decode())))
+    assert len(rows) == 8
+    assert json.loads(rows[0]["actors_json"])[0]["role"] == "host"
+
+
+def test_an_empty_export_is_a_header_or_an_empty_collection(api):
+    assert body(api.get(EXPORT, {"format": "csv"})).decode().startswith("id,dataset,")
+    assert json.loads(body(api.get(EXPORT, {"format": "geojson"}))) == {
+        "type": "FeatureCollection",
+        "features": [],
+    }
+
+
+def test_geojson_holds_the_events_with_coordinates(api, events):
+    collection = json.loads(body(api.get(EXPORT, {"format": "geojson"})))
+
+    assert len(collection["features"]) == 7
+    feature = collection["features"][0]
+    assert feature["geometry"]["coordinates"] == [58.4, 23.6]
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"country": "XX"}, "country"),
+        ({"page_size": 5}, "page_size"),
+        ({"format": "xml"}, "format"),
+    ],
+)
+def test_bad_export_parameters_are_400(api, params, name):
+    response = api.get(EXPORT, params)
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert name in response.json()["errors"]
+
+
+def test_the_export_reads_in_batches_of_fixed_size(api, events, django_assert_num_queries):
+    # 8 events in batches of 3: 3 full or partial batches and the empty one that ends
+    # it, 3 queries each (events, actors, sources; the empty one only the first),
+    # and the Last-Modified lookup.
+    with django_assert_num_queries(3 * 3 + 1 + 1):
+        body(api.get(EXPORT, {"format": "jsonl"}))
+
+
+def test_the_command_writes_a_file_with_the_same_filters(tmp_path, events):
+    out = tmp_path / "oman.jsonl"
+
+    call_command("export_events", "--format", "jsonl", "--query", "country=omn", "-o", str(out))
+
+    assert len(out.read_text().splitlines()) == 3
+
+
+def test_the_command_refuses_a_bad_query():
+    with pytest.raises(CommandError, match="country"):
+        call_command("export_events", "--query", "country=XX")

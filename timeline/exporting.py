@@ -1,0 +1,121 @@
+"""Streaming export of events as CSV, JSON Lines or GeoJSON.
+
+The events are read in batches of BATCH_SIZE, each the next ids after the last one
+(a keyset on id: no OFFSET, no server-side cursor), turned into the API's JSON by
+timeline.representation and encoded at once, so memory does not grow with the
+number of events. The same generator serves `manage.py export_events` and
+/api/v1/events/export/.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+from django.db.models import QuerySet
+from django.http import QueryDict
+
+from timeline.errors import QueryParameterError
+from timeline.filters import EventFilterSet
+from timeline.models import Event
+from timeline.renderers import EVENT_CSV_COLUMNS, flatten_event
+from timeline.representation import EVENT_FIELDS, event_rows, represent_events
+
+BATCH_SIZE = 2000
+
+EXPORT_FORMATS = {
+    "csv": "text/csv",
+    "jsonl": "application/x-ndjson",
+    "geojson": "application/geo+json",
+}
+
+
+def filtered_events(query: QueryDict | dict[str, str]) -> QuerySet[Event]:
+    """Events matching the API's event filters (same parameters, same 400 messages)."""
+    data = query if isinstance(query, QueryDict) else _query_dict(query)
+    unknown = sorted(set(data) - set(EventFilterSet.base_filters) - {"ordering"})
+    if unknown:
+        accepted = ", ".join(sorted(EventFilterSet.base_filters))
+        raise QueryParameterError(
+            {name: [f"Unknown filter. Accepted: {accepted}."] for name in unknown}
+        )
+    filterset = EventFilterSet(data=data, queryset=Event.objects.all())
+    if not filterset.is_valid():
+        raise QueryParameterError(
+            {name: list(messages) for name, messages in filterset.errors.items()}
+        )
+    return filterset.qs
+
+
+def _query_dict(values: dict[str, str]) -> QueryDict:
+    query = QueryDict(mutable=True)
+    query.update(values)
+    return query
+
+
+def _batches(queryset: QuerySet[Event]) -> Iterator[list[dict[str, Any]]]:
+    queryset = queryset.order_by("id")
+    last = 0
+    while True:
+        rows = list(event_rows(queryset.filter(id__gt=last))[:BATCH_SIZE])
+        if not rows:
+            return
+        last = rows[-1]["id"]
+        yield represent_events(rows, EVENT_FIELDS)
+
+
+def events_export(queryset: QuerySet[Event], export_format: str) -> Iterator[bytes]:
+    """The events of ``queryset`` in id order, encoded as ``export_format``, in chunks."""
+    if export_format == "csv":
+        yield from _csv(queryset)
+    elif export_format == "jsonl":
+        for events in _batches(queryset):
+            yield b"".join(orjson.dumps(event) + b"\n" for event in events)
+    elif export_format == "geojson":
+        yield from _geojson(queryset.filter(location__latitude__isnull=False))
+    else:
+        raise ValueError(f"Unknown export format {export_format!r}")
+
+
+def _csv(queryset: QuerySet[Event]) -> Iterator[bytes]:
+    columns = [column for name in EVENT_FIELDS for column in EVENT_CSV_COLUMNS[name]]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
+    writer.writeheader()
+    for events in _batches(queryset):
+        writer.writerows(flatten_event(event) for event in events)
+        yield out.getvalue().encode()
+        out.seek(0)
+        out.truncate()
+    if out.tell():  # only the header: no events
+        yield out.getvalue().encode()
+
+
+def _geojson(queryset: QuerySet[Event]) -> Iterator[bytes]:
+    yield b'{"type":"FeatureCollection","features":['
+    first = True
+    for events in _batches(queryset):
+        features = [
+            orjson.dumps(
+                {
+                    "type": "Feature",
+                    "id": event["id"],
+                    "geometry": {
+                        "type": "Point",
+                        "coordinates": [
+                            event["location"]["longitude"],
+                            event["location"]["latitude"],
+                        ],
+                    },
+                    "properties": event,
+                }
+            )
+            for event in events
+        ]
+        chunk = b",".join(features)
+        yield chunk if first else b"," + chunk
+        first = False
+    yield b"]}"

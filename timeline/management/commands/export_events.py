@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.http import QueryDict
+
+from timeline.errors import QueryParameterError
+from timeline.exporting import EXPORT_FORMATS, events_export, filtered_events
+
+
+class Command(BaseCommand):
+    help = (
+        "Export events as CSV, JSON Lines or GeoJSON, streamed (memory does not grow with "
+        "the number of events). --query takes the API's event filters, e.g. "
+        "--query 'country=OM&date_from=2024'."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--format", choices=list(EXPORT_FORMATS), default="csv")
+        parser.add_argument("--output", "-o", help="A file to write (default: standard output).")
+        parser.add_argument(
+            "--query", default="", help="Event filters as in the API's query string."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            queryset = filtered_events(QueryDict(options["query"]))
+        except QueryParameterError as error:
+            problems = "; ".join(
+                f"{name}: {' '.join(str(m) for m in messages)}"
+                for name, messages in error.detail.items()
+            )
+            raise CommandError(f"Invalid --query: {problems}") from None
+        chunks = events_export(queryset, options["format"])
+        if options["output"]:
+            with open(options["output"], "wb") as out:
+                for chunk in chunks:
+                    out.write(chunk)
+        else:
+            for chunk in chunks:
+                sys.stdout.buffer.write(chunk)
+            sys.stdout.buffer.flush()
