@@ -16,9 +16,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 
-from timeline.models import Event, EventActor, EventSource
+from timeline.models import Actor, Event, EventActor, EventSource, Source
 
 EVENT_FIELDS = (
     "id",
@@ -85,44 +86,53 @@ def _datetime(value: dt.datetime) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+# The two link queries, in SQL: they run for every list page and export batch, and
+# building them through the ORM cost more than running them (docs/performance.md).
+ACTORS_SQL = (
+    "SELECT ea.event_id, a.id, a.name, a.kind, a.country_code, ea.role"
+    f" FROM {EventActor._meta.db_table} ea JOIN {Actor._meta.db_table} a ON a.id = ea.actor_id"
+    " WHERE ea.event_id IN ({ids}) ORDER BY ea.id"
+)
+SOURCES_SQL = (
+    "SELECT es.event_id, s.id, s.url, s.publisher, s.title, s.published_on, es.quote"
+    f" FROM {EventSource._meta.db_table} es JOIN {Source._meta.db_table} s ON s.id = es.source_id"
+    " WHERE es.event_id IN ({ids}) ORDER BY es.id"
+)
+ACTOR_KEYS = ("id", "name", "kind", "country_code", "role")
+
+
 def _links(ids: list[int], fields: Sequence[str]) -> tuple[dict, dict]:
     actors: dict[int, list[dict[str, Any]]] = defaultdict(list)
     sources: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    if "actors" in fields and ids:
-        for event_id, *actor in (
-            EventActor.objects.filter(event_id__in=ids)
-            .order_by("id")
-            .values_list(
-                "event_id", "actor_id", "actor__name", "actor__kind", "actor__country_code", "role"
-            )
-        ):
-            actors[event_id].append(
-                dict(zip(("id", "name", "kind", "country_code", "role"), actor, strict=True))
-            )
-    if "sources" in fields and ids:
-        for event_id, source_id, url, publisher, title, published_on, quote in (
-            EventSource.objects.filter(event_id__in=ids)
-            .order_by("id")
-            .values_list(
-                "event_id",
-                "source_id",
-                "source__url",
-                "source__publisher",
-                "source__title",
-                "source__published_on",
-                "quote",
-            )
-        ):
-            sources[event_id].append(
-                {
-                    "id": source_id,
-                    "url": url,
-                    "publisher": publisher,
-                    "title": title,
-                    "published_on": published_on.isoformat() if published_on else None,
-                    "quote": quote,
-                }
-            )
+    if not ids:
+        return actors, sources
+    placeholders = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        if "actors" in fields:
+            cursor.execute(ACTORS_SQL.format(ids=placeholders), ids)
+            for event_id, *actor in cursor.fetchall():
+                actors[event_id].append(dict(zip(ACTOR_KEYS, actor, strict=True)))
+        if "sources" in fields:
+            cursor.execute(SOURCES_SQL.format(ids=placeholders), ids)
+            for (
+                event_id,
+                source_id,
+                url,
+                publisher,
+                title,
+                published_on,
+                quote,
+            ) in cursor.fetchall():
+                sources[event_id].append(
+                    {
+                        "id": source_id,
+                        "url": url,
+                        "publisher": publisher,
+                        "title": title,
+                        "published_on": published_on.isoformat() if published_on else None,
+                        "quote": quote,
+                    }
+                )
     return actors, sources
 
 
