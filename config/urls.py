@@ -16,4 +16,5 @@ urlpatterns = [
     re_path(r"^api/", api_not_found),
 ]
 
+handler400 = "timeline.errors.bad_request"
 handler500 = "timeline.errors.server_error"

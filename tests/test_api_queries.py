@@ -427,3 +427,20 @@ def test_event_types_filter_by_parent(api):
         "material-conflict",
     }
     assert api.get("/api/v1/event-types/", {"parent": "nope"}).status_code == 400
+
+
+def test_fields_without_the_sort_key_still_page(api):
+    EventFactory.create_batch(3)
+
+    first = api.get(EVENTS, {"page_size": 2, "fields": "id,title"})
+    second = api.get(first.json()["next"])
+
+    assert first.status_code == second.status_code == HTTPStatus.OK
+    assert len(first.json()["results"]) + len(second.json()["results"]) == 3
+
+
+def test_a_host_not_allowed_gets_a_json_400(client):
+    response = client.get(EVENTS, HTTP_HOST="evil.example.org")
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json()["code"] == "bad_request"

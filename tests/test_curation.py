@@ -604,3 +604,107 @@ def test_the_feed_filters_by_time_and_entity(editor):
     assert feed["results"] == []
     assert [c["entity"] for c in since["results"]] == ["actor"]
     assert editor.get(reverse("change-list"), {"entity": "planet"}).status_code == 400
+
+
+def test_put_resets_what_it_leaves_out(editor):
+    created = editor.post(EVENTS, event_body(summary="Long story"), format="json").json()
+    url = reverse("event-detail", args=[created["id"]])
+
+    response = editor.put(
+        url,
+        {"title": "Bare", "event_type": "cooperate", "start_date": "2024-09"},
+        format="json",
+        HTTP_IF_MATCH=etag(editor, url),
+    )
+
+    event = response.json()
+    assert (event["summary"], event["actors"], event["sources"], event["location"]) == (
+        "",
+        [],
+        [],
+        None,
+    )
+    assert (event["start_date"], event["end_date"], event["date_precision"]) == (
+        "2024-09-01",
+        "2024-09-30",
+        "month",
+    )
+
+
+def test_put_on_an_actor_resets_its_optional_fields(editor):
+    actor = ActorFactory(aliases=["Old alias"], description="Old")
+    url = reverse("actor-detail", args=[actor.pk])
+
+    body = editor.put(
+        url, {"name": actor.name, "kind": "person"}, format="json", HTTP_IF_MATCH=etag(editor, url)
+    ).json()
+
+    assert (body["aliases"], body["description"], body["country_code"]) == ([], "", "")
+
+
+@pytest.mark.parametrize("name", ["event-list", "actor-list"])
+def test_a_misspelled_body_field_is_refused(editor, name):
+    body = (
+        event_body(sumary="typo")
+        if name == "event-list"
+        else {"name": "X", "kind": "state", "nmae": "Y"}
+    )
+
+    response = editor.post(reverse(name), body, format="json")
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json()["errors"] == {
+        "sumary" if name == "event-list" else "nmae": ["Unknown field."]
+    }
+
+
+def test_a_duplicate_record_error_is_a_non_field_error(editor):
+    SourceFactory(publisher="IRNA", title="Report", published_on=None)
+
+    response = editor.post(
+        reverse("source-list"), {"publisher": "IRNA", "title": "Report"}, format="json"
+    )
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert list(response.json()["errors"]) == ["non_field_errors"]
+
+
+def test_a_partial_read_carries_no_etag_to_write_with(editor):
+    event = EventFactory()
+    url = reverse("event-detail", args=[event.pk])
+
+    partial = editor.get(url, {"fields": "id,title"})
+
+    assert partial["ETag"] != editor.get(url)["ETag"]
+    assert (
+        editor.patch(url, {"title": "x"}, format="json", HTTP_IF_MATCH=partial["ETag"]).status_code
+        == 412
+    )
+
+
+def test_changing_an_actors_country_logs_its_events(editor):
+    link = EventActorFactory()
+    url = reverse("actor-detail", args=[link.actor.pk])
+
+    editor.patch(url, {"country_code": "OM"}, format="json", HTTP_IF_MATCH=etag(editor, url))
+
+    change = Change.objects.filter(entity="event", object_id=link.event.pk).get()
+    assert change.data["actors"][0]["country_code"] == "OM"
+
+
+def test_renaming_an_event_type_in_the_admin_logs_its_events(client):
+    from timeline.models import EventType
+
+    user = get_user_model().objects.create_superuser("admin", "a@example.org", "pw")
+    client.force_login(user)
+    event = EventFactory()
+    visit = EventType.objects.get(code="consult.visit")
+
+    response = client.post(
+        reverse("admin:timeline_eventtype_change", args=[visit.pk]),
+        {"code": "consult.visit", "label": "Visit", "parent": visit.parent_id, "description": ""},
+    )
+
+    assert response.status_code == HTTPStatus.FOUND
+    change = Change.objects.get(entity="event", object_id=event.pk)
+    assert change.data["event_type"]["label"] == "Visit"

@@ -22,7 +22,8 @@ from timeline.models import Change
 pytestmark = pytest.mark.django_db
 
 EVENTS = reverse("event-list")
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
+# A database of its own (15): the tests flush it. TEST_REDIS_URL points elsewhere.
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 @pytest.fixture

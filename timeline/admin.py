@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from timeline.changes import change_record, changes_lock
+from timeline.changes import change_record, changes_lock, events_record
 from timeline.models import (
     Actor,
     ChangeAction,
@@ -96,6 +96,13 @@ class LocationAdmin(LoggedChangesAdmin):
 
 @admin.register(EventType)
 class EventTypeAdmin(admin.ModelAdmin):
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        """Event types are not in the change feed themselves, but the events that show
+        a renamed one changed: log those."""
+        changes_lock()
+        super().save_model(request, obj, form, change)
+        events_record(pks=getattr(obj, "touched_event_ids", []), user=request.user)
+
     list_display = ["code", "label", "parent"]
     list_filter = ["parent"]
     search_fields = ["code", "label"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
@@ -55,6 +55,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     body: dict[str, Any] = {"status": response.status_code}
     if isinstance(exc, exceptions.ValidationError):
         errors = _as_lists(exc.detail)
+        if NON_FIELD_ERRORS in errors:  # Django's key for a whole-record error
+            errors["non_field_errors"] = errors.pop(NON_FIELD_ERRORS)
         query = isinstance(exc, QueryParameterError)
         body["code"] = "invalid_parameter" if query else "invalid"
         names = ", ".join(errors)
@@ -68,6 +70,18 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         body["event_count"] = event_count
     response.data = body
     return response
+
+
+def bad_request(
+    request: HttpRequest, exception: Exception, *args: Any, **kwargs: Any
+) -> HttpResponse:
+    """handler400 (e.g. a Host header not in ALLOWED_HOSTS): JSON under /api/."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"status": 400, "code": "bad_request", "detail": "The request is malformed."},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    return defaults.bad_request(request, exception, *args, **kwargs)
 
 
 def server_error(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

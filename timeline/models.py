@@ -200,7 +200,7 @@ wikidata_id_validator = RegexValidator(r"^Q[1-9][0-9]*$", "A Wikidata id looks l
 
 
 class Actor(ShownInEvents):
-    shown_fields = ("name", "kind")
+    shown_fields = ("name", "kind", "country_code")
 
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=32, choices=ActorKind.choices)

@@ -68,8 +68,9 @@ LOCATION_KEYS = (
 
 
 def value_columns(fields: Sequence[str]) -> list[str]:
-    """The values() columns needed to show ``fields`` (id always, for pagination)."""
-    columns = ["id"]
+    """The values() columns needed to show ``fields``, and the sort keys a cursor may be
+    made of (id, the dates, updated_at) whether shown or not."""
+    columns = ["id", "start_date", "end_date", "updated_at"]
     for name in fields:
         columns += _COLUMNS.get(name, (name,))
     return list(dict.fromkeys(columns))

@@ -7,7 +7,7 @@ from typing import Any
 
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
 from timeline.serializers import ErrorSerializer
 
@@ -15,6 +15,39 @@ from timeline.serializers import ErrorSerializer
 class AutoSchema(SpectacularAutoSchema):
     """Documents the 400 (bad query parameter) every operation can give, and the 404
     of every operation on one item, with the API's error body."""
+
+    def get_override_parameters(self) -> list[Any]:
+        parameters = list(super().get_override_parameters())
+        curated = getattr(self.view, "change_entity", "")
+        if curated and self.method in ("PUT", "PATCH", "DELETE"):
+            parameters.append(
+                OpenApiParameter(
+                    "If-Match",
+                    str,
+                    OpenApiParameter.HEADER,
+                    required=True,
+                    description="The ETag of the record as you last read it (428 without it, "
+                    "412 when the record changed since).",
+                )
+            )
+        if curated and (self.method != "GET" or "{" in self.path) and "history" not in self.path:
+            parameters.append(
+                OpenApiParameter(
+                    "ETag",
+                    str,
+                    OpenApiParameter.HEADER,
+                    response=[200, 201],
+                    description="The record's version: send it back in If-Match to change it.",
+                )
+            )
+        return parameters
+
+    def get_auth(self) -> list[dict[str, Any]]:
+        """Reads need no token: say so next to the token scheme."""
+        auth = list(super().get_auth())
+        if self.method in ("GET", "HEAD") and {} not in auth:
+            auth.append({})
+        return auth
 
     def get_request_serializer(self) -> Any:
         """Writes are read from the view's write serializer when it has one (events)."""
@@ -33,6 +66,8 @@ class AutoSchema(SpectacularAutoSchema):
             errors["401"] = "No valid token (Authorization: Token <key>)."
             errors["403"] = "The token's user may not make this change."
             errors["413"] = "The body is too large."
+        if self.method in ("POST", "PUT", "PATCH"):
+            errors["415"] = "The body is not JSON (Content-Type: application/json)."
         if self.method in ("PUT", "PATCH", "DELETE"):
             errors["412"] = "If-Match does not match the record's ETag: it changed."
             errors["428"] = "If-Match is missing."

@@ -230,6 +230,18 @@ class EventWriteSerializer(serializers.Serializer):
     actors = EventActorInputSerializer(many=True, required=False, max_length=200)
     sources = EventSourceInputSerializer(many=True, required=False, max_length=200)
 
+    def put_defaults(self) -> dict[str, Any]:
+        """What a PUT resets the fields it leaves out to (the dates are derived from
+        start_date, which a PUT must give)."""
+        return {
+            "summary": "",
+            "ongoing": False,
+            "certainty": Certainty.REPORTED,
+            "location": None,
+            "actors": [],
+            "sources": [],
+        }
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         instance: Event | None = self.instance
         if instance is None or {"start_date", "end_date", "date_precision"} & set(attrs):

@@ -14,7 +14,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import generics, serializers, status, viewsets
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import DjangoModelPermissionsOrAnonReadOnly
 from rest_framework.request import Request
@@ -155,7 +155,8 @@ class CuratedMixin:
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().retrieve(request, *args, **kwargs)  # type: ignore[misc]
-        response["ETag"] = etag_of(response.data)
+        if "fields" not in request.query_params:  # the ETag is the whole record's version
+            response["ETag"] = etag_of(response.data)
         if updated_at := response.data.get("updated_at"):
             response["Last-Modified"] = http_date(parse_datetime(updated_at).timestamp())
         return response
@@ -172,23 +173,35 @@ class CuratedMixin:
         model = self.get_queryset().model  # type: ignore[attr-defined]
         return record_update(model=model, pk=pk, values=data, user=user, if_match=if_match)
 
+    def validated(self, serializer: serializers.Serializer) -> dict[str, Any]:
+        """The body, validated whole; a field the record does not have is an error (a
+        misspelled field must never be dropped silently)."""
+        writable = {name for name, field in serializer.fields.items() if not field.read_only}
+        data = serializer.initial_data
+        unknown = sorted(set(data) - writable) if isinstance(data, dict) else []
+        serializer.is_valid(raise_exception=False)
+        errors = dict(serializer.errors)
+        errors.update({name: ["Unknown field."] for name in unknown})
+        if errors:
+            raise ValidationError(errors)
+        return dict(serializer.validated_data)
+
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Create a record; the answer is the record as read, with its ETag."""
         serializer = self.write_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        instance = self.create_record(serializer.validated_data, request.user)
+        validated = self.validated(serializer)
+        instance = self.create_record(validated, request.user)
         return self.answer(instance, status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if_match = self.if_match(request)
         instance = self.get_object()  # type: ignore[attr-defined]
-        serializer = self.write_serializer(
-            instance, data=request.data, partial=kwargs.get("partial", False)
-        )
-        serializer.is_valid(raise_exception=True)
-        instance = self.update_record(
-            instance.pk, serializer.validated_data, request.user, if_match
-        )
+        partial = kwargs.get("partial", False)
+        serializer = self.write_serializer(instance, data=request.data, partial=partial)
+        validated = self.validated(serializer)
+        if not partial:  # PUT replaces the record: what the body leaves out is reset
+            validated = {**self.defaults(serializer), **validated}
+        instance = self.update_record(instance.pk, validated, request.user, if_match)
         return self.answer(instance)
 
     @extend_schema(parameters=[DeletionSerializer])
@@ -207,6 +220,17 @@ class CuratedMixin:
             **deletion.validated_data,
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def defaults(self, serializer: serializers.Serializer) -> dict[str, Any]:
+        """The value of each writable field when a PUT leaves it out."""
+        if isinstance(serializer, EventWriteSerializer):
+            return serializer.put_defaults()
+        model = self.get_queryset().model  # type: ignore[attr-defined]
+        return {
+            name: model._meta.get_field(field.source).get_default()
+            for name, field in serializer.fields.items()
+            if not field.read_only
+        }
 
     @staticmethod
     def if_match(request: Request) -> str:
