@@ -29,7 +29,7 @@ from timeline.errors import QueryParameterError
 
 MAX_PAGE_SIZE = 1000
 TRUE_VALUES = {"true", "1", "yes"}
-FALSE_VALUES = {"false", "0", "no", ""}
+FALSE_VALUES = {"false", "0", "no"}
 
 
 class SortKey(NamedTuple):
@@ -80,8 +80,8 @@ class KeysetPagination(BasePagination):
 
     # -- reading the request ---------------------------------------------------------
     def _page_size(self, request: Request) -> int:
-        raw = request.query_params.get(self.page_size_query_param, "")
-        if raw == "":
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
             return self.page_size
         if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
             raise QueryParameterError(
@@ -90,7 +90,7 @@ class KeysetPagination(BasePagination):
         return int(raw)
 
     def _wants_count(self, request: Request) -> bool:
-        raw = request.query_params.get(self.count_query_param, "").lower()
+        raw = request.query_params.get(self.count_query_param, "false").lower()
         if raw not in TRUE_VALUES | FALSE_VALUES:
             raise QueryParameterError({self.count_query_param: ["true or false."]})
         return raw in TRUE_VALUES

@@ -79,6 +79,7 @@ class AutoSchema(SpectacularAutoSchema):
                 responses[code] = self._get_response_for_code(
                     OpenApiResponse(ErrorSerializer, description=description),
                     code,
+                    media_types=["application/json"],  # errors are JSON whatever the format
                     direction=direction,
                 )
         return responses
@@ -106,7 +107,20 @@ class FilterExtension(DjangoFilterExtension):
         for parameter in parameters:
             if help_text and not parameter.get("description"):
                 parameter["description"] = str(help_text)
+            parameter["schema"] = allow_empty(parameter["schema"])
         return parameters
+
+
+def allow_empty(schema: dict[str, Any]) -> dict[str, Any]:
+    """An empty filter value means "no filter": the schema must admit it."""
+    schema = dict(schema)
+    if "pattern" in schema:
+        schema["pattern"] = f"^$|{schema['pattern']}"
+    elif "enum" in schema:
+        schema["enum"] = ["", *schema["enum"]]
+    elif schema.get("type") == "string" and "format" in schema:
+        return {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
+    return schema
 
 
 def event_fields_are_optional(

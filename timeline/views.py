@@ -102,13 +102,15 @@ class ApiViewMixin:
                 errors[name] = ["Give this parameter once (a list is comma-separated)."]
         formats = [renderer.format for renderer in self.get_renderers()]  # type: ignore[attr-defined]
         wanted = request.query_params.get("format")
-        if wanted and "format" not in errors and wanted not in formats:
+        if wanted is not None and "format" not in errors and wanted not in formats:
             errors["format"] = [f"One of: {', '.join(formats)}."]
         if errors:
             raise QueryParameterError(errors)
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        self.check_query_params(request)
+        # A method the endpoint lacks gets its 405 (from dispatch) whatever the query.
+        if getattr(self, request.method.lower(), None) is not None:
+            self.check_query_params(request)
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
 
     def finalize_response(
@@ -294,8 +296,8 @@ class EventListMixin(ApiViewMixin):
     extra_query_params = ("fields",)
 
     def selected_fields(self) -> list[str]:
-        raw = self.request.query_params.get("fields", "")  # type: ignore[attr-defined]
-        if not raw:
+        raw = self.request.query_params.get("fields")  # type: ignore[attr-defined]
+        if raw is None:
             return list(EVENT_FIELDS)
         wanted = [name.strip() for name in raw.split(",")]
         if "" in wanted:
