@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint check install install-dev clean
+.PHONY: run test lint check install install-dev clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,9 @@ test: lint check
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# The benchmark (docs/performance.md): generates its databases on first use (1M events
+# take minutes), needs PostgreSQL for the postgresql rows, and wrk for the HTTP figures.
+bench: install-dev
+	command -v wrk >/dev/null || (apt-get update -q && apt-get install -y -q wrk)
+	$(BIN)/python bench/benchmark.py $(BENCH_ARGS)

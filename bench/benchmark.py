@@ -1,0 +1,401 @@
+"""Benchmark: the API against the raw-SQL floor, at several sizes, on SQLite and
+PostgreSQL. Prints figures (medians of interleaved rounds, and ratios); asserts
+nothing. See docs/performance.md for how to read them.
+
+    python bench/benchmark.py                          # 10k, 100k, 1M on both databases
+    python bench/benchmark.py --sizes 10000 --databases sqlite --rounds 10
+
+Each (database, size) gets its own database, generated once with
+`manage.py generate_events --seed 1` and kept (bench/.data/ for SQLite,
+bench_<size> on PostgreSQL) so later runs skip the generation. What it measures:
+
+1. the floor: the page (one country, one year, 50 events, location and actors
+   nested) with hand-written SQL and orjson, in process (bench/floor_app.py);
+2. the API's list endpoint for the same page, in process (django.test.Client), and
+   its SQL query count;
+3. both over HTTP: gunicorn with 2 workers, wrk on loopback (requests/s, p50, p99);
+4. stats group_by=country,month over the whole table against the raw GROUP BY;
+5. export (events/s, peak RSS of the process) and import (events/s) throughput.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench" / ".data"
+PYTHON = sys.executable
+PG_URL = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+# The page the API returns with the floor's content: everything but sources.
+FLOOR_FIELDS = (
+    "id,dataset,external_id,title,summary,event_type,start_date,end_date,date_precision,"
+    "ongoing,certainty,location,actors,created_at,updated_at"
+)
+
+
+def database_url(database: str, size: int) -> str:
+    if database == "sqlite":
+        DATA.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{DATA / f'bench-{size}.sqlite3'}"
+    return f"{PG_URL}/bench_{size}"
+
+
+def run(args: list[str], env: dict[str, str], **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(args, cwd=ROOT, env=env, check=True, text=True, **kwargs)
+
+
+def environment(url: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "benchmark-only-" + "x" * 40,
+        "DJANGO_THROTTLE_ANON": "",
+        "DJANGO_THROTTLE_USER": "",
+        # Keep connections across requests, as a production deployment does.
+        "DATABASE_CONN_MAX_AGE": "600",
+    }
+
+
+def prepare(database: str, size: int) -> dict[str, str]:
+    """The database for this size, generated on first use."""
+    url = database_url(database, size)
+    env = environment(url)
+    if database == "postgresql":
+        name = url.rsplit("/", 1)[1]
+        exists = subprocess.run(
+            [
+                "psql",
+                PG_URL + "/postgres",
+                "-tAc",
+                f"SELECT 1 FROM pg_database WHERE datname='{name}'",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        if not exists:
+            run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], env)
+    run([PYTHON, "manage.py", "migrate", "-v0"], env)
+    count = (
+        run(
+            [
+                PYTHON,
+                "manage.py",
+                "shell",
+                "-c",
+                "from timeline.models import Event; print(Event.objects.count())",
+            ],
+            env,
+            capture_output=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    if int(count) != size:
+        if int(count):
+            sys.exit(f"{url} holds {count} events, not {size}: delete it and run again.")
+        print(f"  generating {size:,} events in {database} ...", flush=True)
+        started = time.perf_counter()
+        run([PYTHON, "manage.py", "generate_events", "--count", str(size), "--seed", "1"], env)
+        print(f"  generated in {time.perf_counter() - started:.0f} s", flush=True)
+    return env
+
+
+# -- in process (runs inside a worker: `benchmark.py --worker`) ---------------------------
+def worker(rounds: int) -> None:
+    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(ROOT / "bench"))
+    from django.db import connection
+    from django.db.models import Count
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from floor_app import floor_page  # sets Django up
+
+    from timeline.models import Event
+
+    year = 2024
+    # A mid-sized country (the 10th largest), as front-ends ask for most.
+    country = (
+        Event.objects.values("country_code")
+        .annotate(n=Count("id"))
+        .order_by("-n", "country_code")[9]["country_code"]
+    )
+    client = Client()
+    url = f"/api/v1/events/?country={country}&date_from={year}&date_to={year}&fields={FLOOR_FIELDS}"
+    full_url = f"/api/v1/events/?country={country}&date_from={year}&date_to={year}"
+    stats_url = "/api/v1/events/stats/?group_by=country,month"
+
+    def api(path: str) -> None:
+        response = client.get(path)
+        assert response.status_code == 200, response.content[:300]
+
+    def raw_group_by_sql() -> None:
+        month = (
+            "strftime('%Y-%m', start_date)"
+            if connection.vendor == "sqlite"
+            else "date_trunc('month', start_date)"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT country_code, {month}, COUNT(*) FROM timeline_event GROUP BY 1, 2 ORDER BY 1, 2"
+            )
+            cursor.fetchall()
+
+    # The same page from both: check before timing.
+    floor = json.loads(floor_page(country, year))["results"]
+    listed = client.get(url + "&page_size=50").json()["results"]
+    assert [e["id"] for e in floor] == [e["id"] for e in listed], "floor and API differ"
+
+    with CaptureQueriesContext(connection) as queries:
+        api(url)
+    timings: dict[str, list[float]] = {
+        "floor": [],
+        "api": [],
+        "api_all_fields": [],
+        "stats": [],
+        "group_by": [],
+    }
+    jobs = {
+        "floor": lambda: floor_page(country, year),
+        "api": lambda: api(url),
+        "api_all_fields": lambda: api(full_url),
+    }
+    for job in jobs.values():  # warm caches
+        job()
+    for _ in range(rounds):  # interleaved, so load from elsewhere hits all alike
+        for name, job in jobs.items():
+            started = time.perf_counter()
+            job()
+            timings[name].append(time.perf_counter() - started)
+    for _ in range(max(3, rounds // 5)):
+        for name, job in (("stats", lambda: api(stats_url)), ("group_by", raw_group_by_sql)):
+            started = time.perf_counter()
+            job()
+            timings[name].append(time.perf_counter() - started)
+    print(
+        json.dumps(
+            {
+                "country": country,
+                "page_events": len(floor),
+                "queries": len(queries.captured_queries),
+                "medians_ms": {k: statistics.median(v) * 1000 for k, v in timings.items()},
+            }
+        )
+    )
+
+
+def in_process(env: dict[str, str], rounds: int) -> dict:
+    output = run(
+        [PYTHON, __file__, "--worker", "--rounds", str(rounds)], env, capture_output=True
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+# -- over HTTP ----------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wrk(url: str, seconds: int) -> dict:
+    output = subprocess.run(
+        ["wrk", "-t1", "-c4", f"-d{seconds}s", "--latency", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+    def latency(percent: str) -> float:
+        value, unit = re.search(rf"{percent}%\s+([\d.]+)(us|ms|s)", output).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    return {"rps": rate, "p50_ms": latency("50"), "p99_ms": latency("99")}
+
+
+def over_http(env: dict[str, str], country: str, seconds: int) -> dict:
+    if not shutil.which("wrk"):
+        return {"skipped": "wrk is not installed (make bench installs it)"}
+    results = {}
+    for name, app, path in (
+        ("floor", "floor_app:application", f"/?country={country}&year=2024"),
+        (
+            "api",
+            "config.wsgi:application",
+            f"/api/v1/events/?country={country}&date_from=2024&date_to=2024&fields={FLOOR_FIELDS}",
+        ),
+    ):
+        port = free_port()
+        server = subprocess.Popen(
+            [
+                PYTHON,
+                "-m",
+                "gunicorn",
+                app,
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--chdir",
+                str(ROOT),
+                "--pythonpath",
+                str(ROOT / "bench"),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        try:
+            for _ in range(100):
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            wrk(f"http://127.0.0.1:{port}{path}", 2)  # warm up
+            results[name] = wrk(f"http://127.0.0.1:{port}{path}", seconds)
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+    return results
+
+
+# -- bulk -----------------------------------------------------------------------------------
+def bulk(env: dict[str, str], size: int) -> dict:
+    """Export every event as JSON Lines (events/s, peak RSS), then import the export into
+    an empty database of the same kind (events/s)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "events.jsonl"
+        script = (
+            "import resource, time, sys\n"
+            "from django.core.management import call_command\n"
+            "t = time.perf_counter()\n"
+            f"call_command('export_events', '--format', 'jsonl', '-o', {str(path)!r})\n"
+            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        )
+        out = run([PYTHON, "manage.py", "shell", "-c", script], env, capture_output=True).stdout
+        seconds, rss_kb = out.strip().splitlines()[-1].split()
+        exported = sum(1 for _ in path.open())
+        result = {
+            "export_events_per_s": exported / float(seconds),
+            "export_peak_rss_mb": int(rss_kb) / 1024,
+        }
+        target_url = (
+            f"sqlite:///{Path(folder) / 'import.sqlite3'}"
+            if env["DATABASE_URL"].startswith("sqlite")
+            else f"{PG_URL}/bench_import"
+        )
+        target = environment(target_url)
+        if target_url.startswith("postgres"):
+            subprocess.run(
+                ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "bench_import"],
+                check=True,
+            )
+            subprocess.run(
+                ["createdb", "-h", "127.0.0.1", "-U", "postgres", "bench_import"], check=True
+            )
+        run([PYTHON, "manage.py", "migrate", "-v0"], target)
+        started = time.perf_counter()
+        run(
+            [PYTHON, "manage.py", "import_events", str(path), "--format", "jsonl"],
+            target,
+            capture_output=True,
+        )
+        result["import_events_per_s"] = exported / (time.perf_counter() - started)
+        if target_url.startswith("postgres"):
+            subprocess.run(
+                ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "bench_import"], check=True
+            )
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--http-seconds", type=int, default=10)
+    parser.add_argument("--skip-bulk", action="store_true")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.rounds)
+        return
+    sizes = [int(size) for size in args.sizes.split(",")]
+    report: dict[str, dict[int, dict]] = {}
+    for database in args.databases.split(","):
+        for size in sizes:
+            print(f"== {database}, {size:,} events", flush=True)
+            env = prepare(database, size)
+            figures = in_process(env, args.rounds)
+            figures["http"] = over_http(env, figures["country"], args.http_seconds)
+            if not args.skip_bulk:
+                figures["bulk"] = bulk(env, size)
+            report.setdefault(database, {})[size] = figures
+            print(json.dumps(figures), flush=True)
+    print_report(report, sizes)
+
+
+def print_report(report: dict[str, dict[int, dict]], sizes: list[int]) -> None:
+    print("\nIn process, medians (ms); ratios to the floor at the same size")
+    print(
+        f"{'database':<11}{'events':>10}{'floor':>9}{'api':>9}{'ratio':>7}{'queries':>8}"
+        f"{'+sources':>10}{'stats':>9}{'GROUP BY':>10}{'ratio':>7}"
+    )
+    for database, by_size in report.items():
+        for size in sizes:
+            f = by_size[size]
+            m = f["medians_ms"]
+            print(
+                f"{database:<11}{size:>10,}{m['floor']:>9.2f}{m['api']:>9.2f}{m['api'] / m['floor']:>7.2f}"
+                f"{f['queries']:>8}{m['api_all_fields']:>10.2f}{m['stats']:>9.1f}{m['group_by']:>10.1f}"
+                f"{m['stats'] / m['group_by']:>7.2f}"
+            )
+        first, last = (
+            by_size[sizes[0]]["medians_ms"]["api"],
+            by_size[sizes[-1]]["medians_ms"]["api"],
+        )
+        print(f"{'':<11}api at {sizes[-1]:,} / at {sizes[0]:,}: {last / first:.2f}")
+    print("\nOver HTTP (gunicorn, 2 workers; wrk, 1 thread, 4 connections)")
+    for database, by_size in report.items():
+        for size in sizes:
+            http = by_size[size]["http"]
+            if "skipped" in http:
+                print(f"{database:<11}{size:>10,}  {http['skipped']}")
+                continue
+            floor, api = http["floor"], http["api"]
+            print(
+                f"{database:<11}{size:>10,}  floor {floor['rps']:7.0f} req/s p50 {floor['p50_ms']:6.2f} "
+                f"p99 {floor['p99_ms']:6.2f} ms | api {api['rps']:7.0f} req/s p50 {api['p50_ms']:6.2f} "
+                f"p99 {api['p99_ms']:6.2f} ms | floor/api {floor['rps'] / api['rps']:.2f}"
+            )
+    print("\nBulk")
+    for database, by_size in report.items():
+        for size in sizes:
+            b = by_size[size].get("bulk")
+            if b:
+                print(
+                    f"{database:<11}{size:>10,}  export {b['export_events_per_s']:9,.0f} events/s "
+                    f"(peak RSS {b['export_peak_rss_mb']:.0f} MB)   import {b['import_events_per_s']:8,.0f} events/s"
+                )
+
+
+if __name__ == "__main__":
+    main()
