@@ -4,11 +4,40 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, F, QuerySet
-from django.db.models.functions import ExtractYear, TruncMonth
+from django.db.models import CharField, Count, F, Func, IntegerField, QuerySet
 
 from timeline.errors import QueryParameterError
 from timeline.models import Event
+
+
+class YearMonth(Func):
+    """'YYYY-MM' of a date, in SQL. Django's TruncMonth runs a Python function per row
+    on SQLite; this is a string slice there and to_char on PostgreSQL."""
+
+    output_field = CharField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="substr(%(expressions)s, 1, 7)")
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="to_char(%(expressions)s, 'YYYY-MM')")
+
+
+class Year(Func):
+    """The year of a date, in SQL (ExtractYear is a Python function per row on SQLite)."""
+
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler, connection, template="CAST(substr(%(expressions)s, 1, 4) AS integer)"
+        )
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler, connection, template="CAST(EXTRACT(year FROM %(expressions)s) AS integer)"
+        )
+
 
 # What each group key reads. Dates group by the event's start date; an event with
 # several actors counts once for each of them under group_by=actor.
@@ -16,8 +45,8 @@ GROUPS: dict[str, dict[str, Any]] = {
     "country": {"country": F("country_code")},
     "event_type": {"event_type": F("event_type__code")},
     "actor": {"actor": F("event_actors__actor_id"), "actor_name": F("event_actors__actor__name")},
-    "year": {"year": ExtractYear("start_date")},
-    "month": {"month": TruncMonth("start_date")},
+    "year": {"year": Year("start_date")},
+    "month": {"month": YearMonth("start_date")},
     "day": {"day": F("start_date")},
 }
 MAX_GROUPS = 100_000
@@ -40,8 +69,6 @@ def parse_group_by(raw: str) -> list[str]:
 
 
 def _plain(key: str, value: Any) -> Any:
-    if key == "month" and value is not None:
-        return value.strftime("%Y-%m")
     if key == "day" and value is not None:
         return value.isoformat()
     return value
@@ -59,7 +86,8 @@ def event_stats(queryset: QuerySet[Event], group_by: list[str]) -> dict[str, Any
     rows = list(
         queryset.order_by()
         .values(**columns)
-        .annotate(count=Count("id", distinct="actor" not in group_by))
+        # One row per event, or per (event, actor) with group_by=actor: COUNT(*) is exact.
+        .annotate(count=Count("*"))
         # NULL keys (events without a country or actor) sort first on every database.
         .order_by(*(F(name).asc(nulls_first=True) for name in columns))[: MAX_GROUPS + 1]
     )
