@@ -23,6 +23,7 @@ from rest_framework.exceptions import APIException
 
 from timeline.changes import User, change_record, changes_lock, snapshot
 from timeline.models import Actor, ChangeAction, Event, EventActor, EventSource, Location, Source
+from timeline.serializers import EventWriteSerializer
 
 
 class PreconditionRequired(APIException):
@@ -158,16 +159,9 @@ def record_delete(
 
 
 # -- events -------------------------------------------------------------------------------
-EVENT_COLUMNS = (
-    "title",
-    "summary",
-    "event_type",
-    "start_date",
-    "end_date",
-    "date_precision",
-    "ongoing",
-    "certainty",
-    "location",
+# The event's own columns in the write shape (the links are written apart).
+EVENT_COLUMNS = tuple(
+    name for name in EventWriteSerializer().fields if name not in ("actors", "sources")
 )
 
 

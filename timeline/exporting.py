@@ -21,7 +21,7 @@ from django.http import QueryDict
 from timeline.errors import QueryParameterError
 from timeline.filters import EventFilterSet
 from timeline.models import Event
-from timeline.renderers import EVENT_CSV_COLUMNS, flatten_event
+from timeline.renderers import EVENT_CSV_COLUMNS, feature, flatten_event
 from timeline.representation import EVENT_FIELDS, event_rows, represent_events
 
 BATCH_SIZE = 2000
@@ -98,23 +98,7 @@ def _geojson(queryset: QuerySet[Event]) -> Iterator[bytes]:
     yield b'{"type":"FeatureCollection","features":['
     first = True
     for events in _batches(queryset):
-        features = [
-            orjson.dumps(
-                {
-                    "type": "Feature",
-                    "id": event["id"],
-                    "geometry": {
-                        "type": "Point",
-                        "coordinates": [
-                            event["location"]["longitude"],
-                            event["location"]["latitude"],
-                        ],
-                    },
-                    "properties": event,
-                }
-            )
-            for event in events
-        ]
+        features = [orjson.dumps(feature(event)) for event in events]
         chunk = b",".join(features)
         yield chunk if first else b"," + chunk
         first = False

@@ -103,6 +103,17 @@ def flatten_event(event: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def feature(event: dict[str, Any]) -> dict[str, Any]:
+    """An event with coordinates as a GeoJSON Feature (a Point; properties: the event)."""
+    location = event["location"]
+    return {
+        "type": "Feature",
+        "id": event["id"],
+        "geometry": {"type": "Point", "coordinates": [location["longitude"], location["latitude"]]},
+        "properties": event,
+    }
+
+
 def link_header(data: dict[str, Any]) -> str:
     links = [f'<{data[rel]}>; rel="{rel}"' for rel in ("next", "previous") if data.get(rel)]
     return ", ".join(links)
@@ -153,22 +164,11 @@ class EventGeoJSONRenderer(ORJSONRenderer):
     ) -> bytes:
         if not isinstance(data, dict) or "results" not in data:  # an error body
             return super().render(data, accepted_media_type, renderer_context)
-        features = []
-        for event in data["results"]:
-            location = event.get("location") or {}
-            if location.get("latitude") is None:
-                continue
-            features.append(
-                {
-                    "type": "Feature",
-                    "id": event.get("id"),
-                    "geometry": {
-                        "type": "Point",
-                        "coordinates": [location["longitude"], location["latitude"]],
-                    },
-                    "properties": event,
-                }
-            )
+        features = [
+            feature(event)
+            for event in data["results"]
+            if (event.get("location") or {}).get("latitude") is not None
+        ]
         collection = {
             "type": "FeatureCollection",
             "features": features,

@@ -20,25 +20,9 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from timeline.models import Actor, Event, EventActor, EventSource, Source
+from timeline.serializers import EventSerializer
 
-EVENT_FIELDS = (
-    "id",
-    "dataset",
-    "external_id",
-    "title",
-    "summary",
-    "event_type",
-    "start_date",
-    "end_date",
-    "date_precision",
-    "ongoing",
-    "certainty",
-    "location",
-    "actors",
-    "sources",
-    "created_at",
-    "updated_at",
-)
+EVENT_FIELDS = tuple(EventSerializer.Meta.fields)
 
 # The columns each top-level field reads (actors and sources come from their own query).
 _COLUMNS: dict[str, tuple[str, ...]] = {
