@@ -1,0 +1,795 @@
+"""Bulk import (timeline/importing.py and `manage.py import_events`).
+
+tests/data/acled_sample.csv is NOT ACLED data: its 15 rows are invented, in the
+columns and style of ACLED's CSV export. They cover every ACLED event type family
+(battles, explosions/remote violence, violence against civilians, protests, riots,
+strategic developments); the three time precisions (1; 2 in SDN90002 and BFA90013;
+3 in MMR90004, which also has geo_precision 3); both event_date styles (SDN90002
+reads "15 March 2024"); ';'-separated associated actors (NGA90003, MEX90005,
+MLI90012, BFA90013); state forces (SDN90001, KEN90006, PAK90007's target...),
+external forces (UKR90009); and two rows with the same place, actors and a shared
+source (SDN90001, SDN90015), which must not create anything twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import Counter
+from pathlib import Path
+
+import orjson
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.factories import (
+    ActorFactory,
+    EventActorFactory,
+    EventFactory,
+    EventSourceFactory,
+    LocationFactory,
+    SourceFactory,
+    event_type,
+)
+from timeline.changes import changes_lock, events_record
+from timeline.importing import (
+    ACLED_EVENT_TYPES,
+    EVENT_INSERT_COLUMNS,
+    RowError,
+    acled_records,
+    csv_records,
+    events_import,
+    format_sniff,
+    jsonl_records,
+)
+from timeline.models import Actor, Change, Event, EventActor, EventSource, Location, Source
+from timeline.taxonomy import EVENT_TYPES
+
+pytestmark = pytest.mark.django_db
+
+ACLED_SAMPLE = Path(__file__).parent / "data" / "acled_sample.csv"
+EVENTS = reverse("event-list")
+TABLES = (Actor, Location, Source, Event, EventActor, EventSource, Change)
+
+
+# -- helpers --------------------------------------------------------------------------------
+def acled_rows() -> list[dict[str, str]]:
+    with open(ACLED_SAMPLE, newline="", encoding="utf-8") as stream:
+        return list(csv.DictReader(stream))
+
+
+def acled_text(rows: list[dict[str, str]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def import_acled(rows: list[dict[str, str]] | None = None, **options):
+    text = acled_text(rows if rows is not None else acled_rows())
+    return events_import(records=acled_records(io.StringIO(text, newline="")), **options)
+
+
+def import_jsonl(records: list[dict], **options):
+    text = "\n".join(orjson.dumps(record).decode() for record in records)
+    return events_import(records=jsonl_records(io.StringIO(text)), **options)
+
+
+def counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in TABLES}
+
+
+def api_events(api) -> list[dict]:
+    body = api.get(EVENTS, {"page_size": 1000}).json()
+    assert body["next"] is None
+    return body["results"]
+
+
+def by_external_id(api) -> dict[str, dict]:
+    return {event["external_id"]: event for event in api_events(api)}
+
+
+def without_ids(event: dict) -> dict:
+    """The event as a file describes it: no database ids, no timestamps."""
+    event = {k: v for k, v in event.items() if k not in ("id", "created_at", "updated_at")}
+    if event.get("location"):
+        event["location"] = {k: v for k, v in event["location"].items() if k != "id"}
+    for name in ("actors", "sources"):
+        event[name] = [{k: v for k, v in item.items() if k != "id"} for item in event[name]]
+    return event
+
+
+def table_snapshot() -> list:
+    return [list(model.objects.order_by("pk").values()) for model in TABLES]
+
+
+# -- ACLED ----------------------------------------------------------------------------------
+def test_every_acled_pair_maps_to_a_code_of_the_vocabulary():
+    codes = {code for code, *_ in EVENT_TYPES}
+    assert {code for _, _, code in ACLED_EVENT_TYPES} <= codes
+    assert len({(kind, sub) for kind, sub, _ in ACLED_EVENT_TYPES}) == len(ACLED_EVENT_TYPES)
+
+
+def test_the_acled_sample_imports_with_the_documented_mapping(api):
+    summary = import_acled()
+
+    assert summary.rows == 15
+    assert summary.created["events"] == 15
+    assert summary.rejected == []
+    events = by_external_id(api)
+    clash = events["SDN90001"]
+    notes = (
+        "On 12 March 2024, the Sudanese Armed Forces and the Rapid Support Forces clashed "
+        "near the central market in Khartoum."
+    )
+    assert without_ids(clash) == {
+        "dataset": "acled",
+        "external_id": "SDN90001",
+        "title": "Armed clash in Khartoum",
+        "summary": notes + " Fatalities: 7.",
+        "event_type": {"code": "fight", "label": "Fight"},
+        "start_date": "2024-03-12",
+        "end_date": "2024-03-12",
+        "date_precision": "day",
+        "ongoing": False,
+        "certainty": "reported",
+        "location": {
+            "name": "Khartoum",
+            "kind": "city",
+            "country_code": "SD",
+            "admin1": "Khartoum",
+            "latitude": 15.5881,
+            "longitude": 32.5342,
+            "coordinate_precision": "exact",
+        },
+        "actors": [
+            {
+                "name": "Military Forces of Sudan (2019-)",
+                "kind": "armed_force",
+                "country_code": "SD",  # state forces: the event's country
+                "role": "initiator",
+            },
+            {
+                "name": "Rapid Support Forces",
+                "kind": "armed_group",
+                "country_code": "",
+                "role": "target",
+            },
+        ],
+        "sources": [
+            {
+                "url": "",
+                "publisher": publisher,
+                "title": "ACLED source",
+                "published_on": None,
+                "quote": notes,
+            }
+            for publisher in ("Sudan Tribune", "Radio Dabanga")
+        ],
+    }
+
+    # time_precision 2 and a "DD Month YYYY" date: a week around the day.
+    strike = events["SDN90002"]
+    assert (strike["start_date"], strike["end_date"], strike["date_precision"]) == (
+        "2024-03-12",
+        "2024-03-18",
+        "day",
+    )
+    assert strike["event_type"]["code"] == "assault.aerial"
+    assert strike["location"]["coordinate_precision"] == "near"
+
+    # time_precision 3: the month; geo_precision 3: a region.
+    shelling = events["MMR90004"]
+    assert (shelling["start_date"], shelling["end_date"], shelling["date_precision"]) == (
+        "2024-01-01",
+        "2024-01-31",
+        "month",
+    )
+    assert shelling["location"]["kind"] == "region"
+    assert shelling["location"]["coordinate_precision"] == "region"
+    assert shelling["event_type"]["code"] == "assault.heavy-weapons"
+
+    # Associated actors, ';'-separated: supporters of actor1; no actor2, no target.
+    demo = events["MEX90005"]
+    assert demo["event_type"]["code"] == "protest.demo"
+    assert demo["summary"].endswith("International Women's Day. Fatalities: 0.")
+    assert [(a["name"], a["kind"], a["country_code"], a["role"]) for a in demo["actors"]] == [
+        ("Protesters (Mexico)", "other", "", "initiator"),
+        ("Women (Mexico)", "other", "", "supporter"),
+        ("Students (Mexico)", "other", "", "supporter"),
+    ]
+    abduction = events["NGA90003"]
+    assert [(a["name"], a["role"]) for a in abduction["actors"]] == [
+        ("Unidentified Armed Group (Nigeria)", "initiator"),
+        ("Civilians (Nigeria)", "target"),
+        ("Students (Nigeria)", "target"),
+        ("Teachers (Nigeria)", "target"),
+    ]
+    # External forces are an armed force of no country of the event.
+    landmine = events["UKR90009"]["actors"][0]
+    assert (landmine["kind"], landmine["country_code"]) == ("armed_force", "")
+
+    assert {external_id: event["event_type"]["code"] for external_id, event in events.items()} == {
+        "SDN90001": "fight",
+        "SDN90002": "assault.aerial",
+        "NGA90003": "assault.abduct",
+        "MMR90004": "assault.heavy-weapons",
+        "MEX90005": "protest.demo",
+        "KEN90006": "assault.crowd-control",
+        "PAK90007": "protest.riot",
+        "COL90008": "protest.riot",
+        "UKR90009": "assault.explosives",
+        "SOM90010": "assault.suicide-attack",
+        "SYR90011": "agree",
+        "MLI90012": "coerce.arrest",
+        "BFA90013": "assault.sexual",
+        "COD90014": "assault.destroy",
+        "SDN90015": "fight",
+    }
+
+
+def test_places_actors_and_sources_are_created_once_and_existing_ones_reused():
+    # Already here, spelled in other cases: matched, linked, left as they are.
+    rsf = ActorFactory(name="RAPID SUPPORT FORCES", kind="armed_group", country_code="")
+    khartoum = LocationFactory(
+        name="khartoum", kind="city", country_code="SD", admin1="KHARTOUM", latitude=15.6
+    )
+
+    summary = import_acled(batch_size=4)  # SDN90001 and SDN90015 in different batches
+
+    first, last = (
+        Event.objects.get(external_id="SDN90001"),
+        Event.objects.get(external_id="SDN90015"),
+    )
+    assert first.location_id == last.location_id == khartoum.pk
+    assert set(first.actors.all()) == set(last.actors.all())
+    assert rsf in first.actors.all()
+    khartoum.refresh_from_db()
+    assert (khartoum.name, khartoum.latitude) == ("khartoum", 15.6)  # not changed
+    actor_keys = Counter(
+        (name.lower(), kind, country)
+        for name, kind, country in Actor.objects.values_list("name", "kind", "country_code")
+    )
+    assert max(actor_keys.values()) == 1
+    location_keys = Counter(
+        (name.lower(), kind, country, admin1.lower())
+        for name, kind, country, admin1 in Location.objects.values_list(
+            "name", "kind", "country_code", "admin1"
+        )
+    )
+    assert max(location_keys.values()) == 1
+    assert Source.objects.filter(publisher="Sudan Tribune").count() == 1
+    assert summary.created["locations"] == 13  # 14 places, Khartoum already here
+    # search_text is kept by Actor.save(), which bulk_create skips: the import sets it.
+    assert Actor.objects.get(name="Al Shabaab").search_text == "al shabaab"
+
+
+def test_importing_the_same_file_again_changes_nothing():
+    import_acled()
+    before = table_snapshot()
+
+    summary = import_acled()
+
+    # Not a row, not a timestamp, not a change-log entry: an unchanged event is left alone.
+    assert table_snapshot() == before
+    assert summary.unchanged["events"] == 15
+    assert summary.created == Counter() and summary.updated == Counter()
+
+
+def test_a_changed_row_updates_its_event_and_logs_that_update_only(api):
+    import_acled()
+    rows = acled_rows()
+    rows[-1]["notes"] = "On 20 March 2024, the two forces clashed again near the airport."
+    rows[-1]["fatalities"] = "15"
+    changes_before = Change.objects.count()
+    before = {event["external_id"]: event for event in api_events(api)}
+
+    summary = import_acled(rows)
+
+    assert (summary.updated["events"], summary.unchanged["events"]) == (1, 14)
+    assert Event.objects.count() == 15
+    new = Change.objects.filter(pk__gt=Change.objects.order_by("pk")[changes_before - 1].pk)
+    assert [(c.entity, c.action, c.data["external_id"]) for c in new] == [
+        ("event", "updated", "SDN90015")
+    ]
+    after = by_external_id(api)
+    assert after["SDN90015"]["summary"].endswith("near the airport. Fatalities: 15.")
+    assert after["SDN90015"]["sources"][0]["quote"] == rows[-1]["notes"]
+    assert after["SDN90015"]["updated_at"] > before["SDN90015"]["updated_at"]
+    assert after["SDN90015"]["id"] == before["SDN90015"]["id"]
+    assert all(after[key] == before[key] for key in before if key != "SDN90015")
+
+
+BAD_CELLS = [
+    ({"event_date": "31 February 2024"}, "event_date: '31 February 2024' is not a date"),
+    ({"event_date": "2024/03/20"}, "event_date"),
+    ({"iso": "999", "country": "Atlantis"}, "iso/country"),
+    ({"sub_event_type": "Picnic"}, "no mapping for 'Battles' / 'Picnic'"),
+    ({"time_precision": "4"}, "time_precision"),
+    ({"inter2": "9"}, "inter2"),
+    ({"latitude": "123.4"}, "location.latitude: 123.4 is out of range"),
+    ({"fatalities": "many"}, "fatalities"),
+    ({"notes": "Nul\x00byte"}, "NUL bytes"),
+]
+
+
+@pytest.mark.parametrize(("cells", "reason"), BAD_CELLS)
+def test_a_bad_row_aborts_the_whole_import_naming_the_row(cells, reason):
+    rows = acled_rows()
+    rows[-1].update(cells)  # row 16: the header is row 1
+
+    with pytest.raises(RowError) as raised:
+        import_acled(rows, batch_size=4)  # three batches were written before it
+
+    assert raised.value.row == 16
+    assert reason in raised.value.reason
+    assert str(raised.value).startswith("row 16: ")
+    assert all(count == 0 for count in counts().values())
+
+
+@pytest.mark.parametrize(("cells", "reason"), BAD_CELLS[:3])
+def test_skipping_invalid_rows_imports_the_rest_and_lists_the_bad_ones(cells, reason):
+    rows = acled_rows()
+    rows[4].update(cells)  # MEX90005, row 6
+
+    summary = import_acled(rows, skip_invalid=True)
+
+    assert [row for row, _ in summary.rejected] == [6]
+    assert reason in summary.rejected[0][1]
+    assert summary.created["events"] == 14
+    assert not Event.objects.filter(external_id="MEX90005").exists()
+    assert not Actor.objects.filter(name="Protesters (Mexico)").exists()  # nothing half-made
+
+
+def test_an_actor_on_both_sides_is_one_participant():
+    rows = acled_rows()[:1]
+    rows[0].update(actor2="Military Forces of Sudan (2019-)", inter2="1")
+
+    import_acled(rows)
+
+    links = EventActor.objects.filter(event__external_id="SDN90001")
+    assert [(link.actor.name, link.role) for link in links] == [
+        ("Military Forces of Sudan (2019-)", "participant")
+    ]
+
+
+def test_a_dataset_option_renames_the_acled_dataset():
+    text = acled_text(acled_rows()[:2])
+
+    events_import(records=acled_records(io.StringIO(text), dataset="acled-2024"))
+
+    assert set(Event.objects.values_list("dataset", flat=True)) == {"acled-2024"}
+
+
+# -- records in the read shape --------------------------------------------------------------
+def valid_record(**overrides) -> dict:
+    record = {
+        "dataset": "test",
+        "external_id": "1",
+        "title": "Iran and Oman hold a joint exercise",
+        "summary": "Mountain Falcons 1.",
+        "event_type": {"code": "cooperate", "label": "Cooperate"},
+        "start_date": "2024-09-30",
+        "end_date": "2024-10-02",
+        "date_precision": "day",
+        "ongoing": True,
+        "certainty": "reported",
+        "location": {
+            "name": "Jebel Akhdar",
+            "kind": "site",
+            "country_code": "OM",
+            "admin1": "Ad Dakhiliyah",
+            "latitude": 23.07,
+            "longitude": 57.66,
+            "coordinate_precision": "near",
+        },
+        "actors": [
+            {
+                "name": "Royal Army of Oman",
+                "kind": "armed_force",
+                "country_code": "OM",
+                "role": "host",
+            },
+            {
+                "name": "IRIA Ground Forces",
+                "kind": "armed_force",
+                "country_code": "IR",
+                "role": "visitor",
+            },
+        ],
+        "sources": [
+            {
+                "url": "https://example.org/falcons",
+                "publisher": "IRNA",
+                "title": "Exercise begins",
+                "published_on": "2024-09-30",
+                "quote": "The training began this week.",
+            }
+        ],
+    }
+    record.update(overrides)
+    return record
+
+
+def with_location(**changes) -> dict:
+    return {**valid_record()["location"], **changes}
+
+
+def with_actor(**changes) -> list:
+    first, second = valid_record()["actors"]
+    return [{**first, **changes}, second]
+
+
+def with_source(**changes) -> list:
+    return [{**valid_record()["sources"][0], **changes}]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"title": ""}, "title: required."),
+        ({"title": "x" * 301}, "title: at most 300 characters"),
+        ({"title": 7}, "title: a string is required"),
+        ({"summary": "a\x00b"}, "summary: NUL bytes are not allowed."),
+        ({"external_id": ""}, "external_id: required (or the id of an exported event)"),
+        ({"event_type": {"code": "assault.nope"}}, "event_type: 'assault.nope' is not"),
+        ({"start_date": "2024-02-30"}, "start_date: '2024-02-30' is not a real date."),
+        ({"start_date": "2024-09"}, "start_date: '2024-09' is not a YYYY-MM-DD date."),
+        ({"end_date": "2024-09-01"}, "end_date: The end date is before the start date."),
+        ({"date_precision": "month"}, "date_precision: With precision month"),
+        ({"date_precision": "week"}, "date_precision: 'week' is not one of"),
+        ({"ongoing": "yes"}, "ongoing: true or false"),
+        ({"certainty": "sure"}, "certainty: 'sure' is not one of"),
+        ({"location": with_location(country_code="XX")}, "location.country_code: 'XX' is not"),
+        ({"location": with_location(kind="city", country_code="")}, "location.country_code"),
+        ({"location": with_location(latitude=91)}, "location.latitude: 91 is out of range"),
+        ({"location": with_location(longitude=None)}, "give both latitude and longitude"),
+        ({"location": with_location(coordinate_precision="")}, "say how precise"),
+        ({"location": with_location(name="n" * 201)}, "location.name: at most 200"),
+        ({"location": "Muscat"}, "location: an object is required."),
+        ({"actors": with_actor(role="villain")}, "actors[0].role: 'villain' is not one of"),
+        ({"actors": with_actor(kind="")}, "actors[0].kind: required."),
+        ({"actors": with_actor(kind=["person"])}, "actors[0].kind: ['person'] is not one of"),
+        ({"actors": ["Oman"]}, "actors[0]: an object is required."),
+        ({"actors": with_actor(country_code="Oman")}, "actors[0].country_code"),
+        ({"actors": with_actor(name="IRIA ground forces", country_code="IR")}, "more than once"),
+        ({"sources": with_source(url="not a url")}, "sources[0].url: Enter a valid URL."),
+        ({"sources": with_source(quote="")}, "sources[0].quote: required."),
+        ({"sources": with_source(published_on="30/09/2024")}, "sources[0].published_on"),
+        ({"sources": with_source() * 2}, "sources[1]: IRNA: Exercise begins appears more"),
+        ({"sources": "IRNA"}, "sources: a list is required."),
+    ],
+)
+def test_an_invalid_record_is_refused_naming_the_field(overrides, reason):
+    with pytest.raises(RowError) as raised:
+        import_jsonl([valid_record(**overrides)])
+
+    assert raised.value.row == 1
+    assert reason in raised.value.reason
+    assert all(count == 0 for count in counts().values())
+
+
+def test_a_valid_record_is_imported_whole(api):
+    import_jsonl([valid_record()])
+
+    [event] = api_events(api)
+    expected = valid_record()
+    assert without_ids(event) == {
+        **expected,
+        "event_type": {"code": "cooperate", "label": "Cooperate"},
+    }
+
+
+def test_two_rows_for_one_event_are_refused():
+    with pytest.raises(RowError) as raised:
+        import_jsonl([valid_record(), valid_record(title="Again")])
+
+    assert (raised.value.row, raised.value.reason) == (
+        2,
+        "dataset/external_id: test/1 is already row 1.",
+    )
+
+
+def test_lines_that_are_not_json_objects_are_rows_to_reject():
+    text = orjson.dumps(valid_record()).decode() + "\n\n{not json\n[1, 2]\n"
+
+    summary = events_import(records=jsonl_records(io.StringIO(text)), skip_invalid=True)
+
+    assert [row for row, _ in summary.rejected] == [3, 4]  # line numbers; blank lines count
+    assert summary.rejected[0][1].startswith("not JSON")
+    assert summary.rejected[1][1] == "not a JSON object (one event per line)."
+    assert summary.created["events"] == 1
+
+
+def test_progress_is_reported_after_each_batch():
+    seen: list[int] = []
+
+    import_acled(batch_size=4, progress=seen.append)
+
+    assert seen == [4, 8, 12, 15]
+
+
+def test_the_queries_do_not_grow_with_the_rows():
+    """Places, actors and sources exist already: a batch costs the same few queries
+    however many rows it has."""
+    changes_lock()
+    import_jsonl([valid_record()])  # creates the place, the actors and the source
+
+    def queries_for(count: int, start: int) -> int:
+        records = [valid_record(external_id=str(n)) for n in range(start, start + count)]
+        with CaptureQueriesContext(connection) as queries:
+            import_jsonl(records)
+        return len(queries)
+
+    # SAVEPOINT and RELEASE (the import's transaction, inside the test's); the change
+    # lock; event types, places, actors, sources (each read once); the batch's existing
+    # events; INSERT the events, SELECT their ids, INSERT actor links, source links: 12.
+    # Then the change log of the created events: whatever events_record costs.
+    three = list(Event.objects.values_list("pk", flat=True)[:3])
+    with CaptureQueriesContext(connection) as logging:
+        events_record(pks=three, action="created")
+    assert queries_for(3, start=10) == queries_for(30, start=100) == 12 + len(logging)
+
+
+def test_the_fast_event_insert_writes_every_column_of_an_event():
+    """_events_insert INSERTs rows without model instances: a column added to Event
+    must be added there too, or events would be created without it."""
+    columns = {field.attname for field in Event._meta.concrete_fields if not field.primary_key}
+    assert set(EVENT_INSERT_COLUMNS) == columns
+
+
+# -- our own formats, from the API ----------------------------------------------------------
+@pytest.fixture
+def curated_events() -> list[Event]:
+    muscat = LocationFactory(name="Muscat", country_code="OM", admin1="Muscat")
+    hormuz = LocationFactory(
+        name="Strait of Hormuz", kind="sea", country_code="", coordinate_precision="near"
+    )
+    iran = ActorFactory(name="Islamic Republic of Iran Army", kind="armed_force", country_code="IR")
+    oman = ActorFactory(name="Royal Army of Oman", kind="armed_force", country_code="OM")
+    exercise = EventFactory(
+        location=muscat,
+        dataset="seed-article",
+        external_id="falcons-1",
+        ongoing=True,
+        summary='With "quotes", commas; and a\nnew line.',
+    )
+    EventActorFactory(event=exercise, actor=iran, role="participant")
+    EventActorFactory(event=exercise, actor=oman, role="host")
+    EventSourceFactory(event=exercise, source=SourceFactory(url="https://example.org/a"))
+    seizure = EventFactory(
+        location=hormuz,
+        event_type=event_type("coerce.seize"),
+        start_date=dt.date(2024, 6, 1),
+        end_date=dt.date(2024, 6, 30),
+        date_precision="month",
+        certainty="claimed",
+    )
+    EventActorFactory(event=seizure, actor=iran, role="initiator")
+    EventSourceFactory(event=seizure, source=SourceFactory(published_on=None), quote="Ünïcode ☃")
+    nowhere = EventFactory(location=None, title="A statement from nowhere")
+    return [exercise, seizure, nowhere]
+
+
+def wipe() -> None:
+    Event.objects.all().delete()
+    for model in (Actor, Location, Source, Change):
+        model.objects.all().delete()
+
+
+def as_imported(event: dict) -> dict:
+    """What an exported event reads as once imported: ids aside, an event without
+    external_id is keyed ("import", its exported id)."""
+    if not event["external_id"]:
+        event = {**event, "dataset": "import", "external_id": str(event["id"])}
+    return without_ids(event)
+
+
+def export(api, format: str) -> str:
+    if format == "csv":
+        return api.get(EVENTS, {"format": "csv", "page_size": 1000}).content.decode()
+    return "\n".join(orjson.dumps(event).decode() for event in api_events(api))
+
+
+@pytest.mark.parametrize("format", ["csv", "jsonl"])
+def test_our_export_imports_into_an_empty_database_as_it_was(api, curated_events, format):
+    original = sorted((as_imported(event) for event in api_events(api)), key=str)
+    text = export(api, format)
+    wipe()
+
+    reader = csv_records if format == "csv" else jsonl_records
+    summary = events_import(records=reader(io.StringIO(text, newline="")))
+
+    assert summary.created["events"] == 3
+    assert sorted((without_ids(event) for event in api_events(api)), key=str) == original
+    assert (Actor.objects.count(), Location.objects.count(), Source.objects.count()) == (2, 2, 2)
+
+    # And again: the keys hold, nothing changes.
+    again = events_import(records=reader(io.StringIO(text, newline="")))
+    assert again.unchanged["events"] == 3
+
+
+def test_an_exported_event_without_external_id_gets_the_dataset_option(api, curated_events):
+    text = export(api, "jsonl")
+    wipe()
+
+    events_import(records=jsonl_records(io.StringIO(text)), dataset="from-staging")
+
+    nowhere = curated_events[2]
+    keys = set(Event.objects.values_list("dataset", "external_id"))
+    assert keys == {
+        ("seed-article", "falcons-1"),
+        ("from-staging", str(curated_events[1].pk)),
+        ("from-staging", str(nowhere.pk)),
+    }
+
+
+def test_a_csv_without_the_json_columns_cannot_lose_the_actors(api, curated_events):
+    text = api.get(
+        EVENTS, {"format": "csv", "fields": "id,title,event_type,start_date,end_date,actors"}
+    ).content.decode()
+    rows = list(csv.DictReader(io.StringIO(text)))
+    for row in rows:
+        del row["actors_json"]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+
+    summary = events_import(records=csv_records(io.StringIO(out.getvalue())), skip_invalid=True)
+
+    reasons = {reason for _, reason in summary.rejected}
+    assert reasons == {"actors: the actors_json column is needed to read the actors."}
+
+
+# -- the change feed ------------------------------------------------------------------------
+def replay(client, copy: dict, url: str) -> str:
+    """Apply the feed from ``url`` to ``copy``; return where to resume."""
+    last = url
+    while url:
+        body = client.get(url).json()
+        for change in body["results"]:
+            records = copy.setdefault(change["entity"], {})
+            if change["action"] == "deleted":
+                records.pop(change["object_id"], None)
+            else:
+                records[change["object_id"]] = change["data"]
+        last = url if not body["next"] else body["next"]
+        url = body["next"]
+    return last
+
+
+def server_state(client) -> dict:
+    state = {}
+    for entity, name in (
+        ("event", "event-list"),
+        ("actor", "actor-list"),
+        ("location", "location-list"),
+        ("source", "source-list"),
+    ):
+        records, url = {}, reverse(name) + "?page_size=1000"
+        while url:
+            body = client.get(url).json()
+            records.update({record["id"]: record for record in body["results"]})
+            url = body["next"]
+        state[entity] = records
+    return state
+
+
+def test_replaying_the_change_feed_after_an_import_gives_what_the_api_shows(api):
+    copy: dict = {}
+    import_acled(batch_size=4)
+
+    resume = replay(api, copy, reverse("change-list") + "?page_size=10")
+
+    assert copy == server_state(api)
+    assert len(copy["event"]) == 15
+
+    # A corrected file: one row changes, with a new actor.
+    rows = acled_rows()
+    rows[0].update(actor2="Sudan Shield Forces", notes="Corrected notes.")
+    import_acled(rows)
+    replay(api, copy, resume)
+
+    assert copy == server_state(api)
+    assert [
+        a["name"] for a in copy["event"][Event.objects.get(external_id="SDN90001").pk]["actors"]
+    ] == [
+        "Military Forces of Sudan (2019-)",
+        "Sudan Shield Forces",
+    ]
+
+
+# -- formats and the command ----------------------------------------------------------------
+def test_the_format_is_told_from_the_extension_or_the_header(tmp_path, api, curated_events):
+    files = {
+        "events.jsonl": export(api, "jsonl"),
+        "events.txt": export(api, "jsonl"),
+        "events.csv": export(api, "csv"),
+        "acled.csv": ACLED_SAMPLE.read_text(encoding="utf-8"),
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+
+    assert {name: format_sniff(tmp_path / name) for name in files} == {
+        "events.jsonl": "jsonl",
+        "events.txt": "jsonl",
+        "events.csv": "csv",
+        "acled.csv": "acled",
+    }
+
+
+def test_the_command_imports_and_prints_a_summary(capsys):
+    call_command("import_events", str(ACLED_SAMPLE))
+
+    out = capsys.readouterr()
+    assert out.out.startswith("Imported acled_sample.csv: 15 rows read, 0 rejected.")
+    assert "events: 15 created, 0 updated, 0 unchanged" in out.out
+    assert out.err == ""  # no progress: stderr is not a terminal
+    assert Event.objects.filter(dataset="acled").count() == 15
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_command_shows_progress_on_a_terminal():
+    stderr = Terminal()
+
+    call_command("import_events", str(ACLED_SAMPLE), stdout=io.StringIO(), stderr=stderr)
+
+    assert "\r15 rows, " in stderr.getvalue()
+    assert stderr.getvalue().endswith(" rows/s\n")
+
+
+def test_a_failed_import_exits_non_zero_naming_the_row_and_writes_nothing(tmp_path):
+    rows = acled_rows()
+    rows[2]["iso"], rows[2]["country"] = "999", "Atlantis"
+    path = tmp_path / "acled.csv"
+    path.write_text(acled_text(rows), encoding="utf-8")
+
+    with pytest.raises(CommandError) as raised:
+        call_command("import_events", str(path), "--format", "acled")
+
+    assert raised.value.returncode == 1  # manage.py exits with it
+    assert str(raised.value).startswith("Nothing was imported: row 4: iso/country: neither")
+    assert all(count == 0 for count in counts().values())
+
+
+def test_the_command_skips_invalid_rows_into_the_report(tmp_path, capsys):
+    rows = acled_rows()
+    rows[2]["event_date"] = "someday"
+    rows[5]["sub_event_type"] = "Picnic"
+    path, report = tmp_path / "acled.csv", tmp_path / "rejected.csv"
+    path.write_text(acled_text(rows), encoding="utf-8")
+
+    call_command("import_events", str(path), "--skip-invalid", "--report", str(report))
+
+    with open(report, newline="", encoding="utf-8") as stream:
+        assert list(csv.reader(stream)) == [
+            ["row", "reason"],
+            ["4", "event_date: 'someday' is not a date (YYYY-MM-DD or DD Month YYYY)."],
+            ["7", "event_type/sub_event_type: no mapping for 'Protests' / 'Picnic'."],
+        ]
+    out = capsys.readouterr()
+    assert "15 rows read, 2 rejected" in out.out
+    assert "Rejected row 4: event_date" in out.err
+    assert Event.objects.count() == 13
+
+
+def test_a_file_of_unknown_shape_is_refused(tmp_path):
+    path = tmp_path / "other.csv"
+    path.write_text("a,b\n1,2\n", encoding="utf-8")
+
+    with pytest.raises(CommandError, match="cannot tell the format"):
+        call_command("import_events", str(path))
+    with pytest.raises(
+        CommandError, match=r"Not an ACLED export: the columns actor1, .* are missing"
+    ):
+        call_command("import_events", str(path), "--format", "acled")
