@@ -21,6 +21,7 @@ from tests.factories import (
     LocationFactory,
     SourceFactory,
 )
+from tests.feed import replay, server_state
 from timeline.curation import editor_create
 from timeline.models import Actor, Change, Event, EventActor, Location, Source
 
@@ -518,39 +519,6 @@ def test_renaming_a_location_logs_the_events_that_show_it(editor):
     last = Change.objects.filter(entity="event", object_id=event["id"]).last()
     assert last.action == "updated"
     assert last.data["location"]["name"] == "Jebel Akhdar"
-
-
-def replay(client: APIClient, copy: dict, url: str) -> str | None:
-    """Apply the feed from ``url`` to ``copy``; return where to resume."""
-    last = url
-    while url:
-        body = client.get(url).json()
-        for change in body["results"]:
-            records = copy.setdefault(change["entity"], {})
-            if change["action"] == "deleted":
-                records.pop(change["object_id"], None)
-            else:
-                records[change["object_id"]] = change["data"]
-        last = url if not body["next"] else body["next"]
-        url = body["next"]
-    return last
-
-
-def server_state(client: APIClient) -> dict:
-    state = {}
-    for entity, name in (
-        ("event", "event-list"),
-        ("actor", "actor-list"),
-        ("location", "location-list"),
-        ("source", "source-list"),
-    ):
-        records, url = {}, reverse(name) + "?page_size=1000"
-        while url:
-            body = client.get(url).json()
-            records.update({record["id"]: record for record in body["results"]})
-            url = body["next"]
-        state[entity] = records
-    return state
 
 
 def test_replaying_the_change_feed_reproduces_the_server(editor):

@@ -35,6 +35,7 @@ from tests.factories import (
     SourceFactory,
     event_type,
 )
+from tests.feed import replay, server_state
 from timeline.changes import changes_lock, events_record
 from timeline.importing import (
     ACLED_EVENT_TYPES,
@@ -648,37 +649,6 @@ def test_a_csv_without_the_json_columns_cannot_lose_the_actors(api, curated_even
 
 
 # -- the change feed ------------------------------------------------------------------------
-def replay(client, copy: dict, url: str) -> str:
-    """Apply the feed from ``url`` to ``copy``; return where to resume."""
-    last = url
-    while url:
-        body = client.get(url).json()
-        for change in body["results"]:
-            records = copy.setdefault(change["entity"], {})
-            if change["action"] == "deleted":
-                records.pop(change["object_id"], None)
-            else:
-                records[change["object_id"]] = change["data"]
-        last = url if not body["next"] else body["next"]
-        url = body["next"]
-    return last
-
-
-def server_state(client) -> dict:
-    state = {}
-    for entity, name in (
-        ("event", "event-list"),
-        ("actor", "actor-list"),
-        ("location", "location-list"),
-        ("source", "source-list"),
-    ):
-        records, url = {}, reverse(name) + "?page_size=1000"
-        while url:
-            body = client.get(url).json()
-            records.update({record["id"]: record for record in body["results"]})
-            url = body["next"]
-        state[entity] = records
-    return state
 
 
 def test_replaying_the_change_feed_after_an_import_gives_what_the_api_shows(api):
