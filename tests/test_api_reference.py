@@ -230,20 +230,23 @@ def test_a_quad_category_has_no_parent(api):
 
 
 @pytest.mark.parametrize(
-    "url",
+    ("url", "detail"),
     [
-        "/api/v1/actors/999999/",
-        "/api/v1/locations/999999/",
-        "/api/v1/event-types/no-such-type/",
-        "/api/v1/event-types/consult.no-such-mode/",
+        ("/api/v1/actors/999999/", "No actor with id 999999."),
+        ("/api/v1/locations/999999/", "No location with id 999999."),
+        ("/api/v1/event-types/no-such-type/", "No event type with code no-such-type."),
+        (
+            "/api/v1/event-types/consult.no-such-mode/",
+            "No event type with code consult.no-such-mode.",
+        ),
     ],
 )
-def test_an_unknown_id_or_code_is_a_json_404(api, url):
+def test_an_unknown_id_or_code_is_a_json_404_naming_it(api, url, detail):
     response = api.get(url)
 
     assert response.status_code == HTTPStatus.NOT_FOUND
     assert response["Content-Type"] == "application/json"
-    assert response.json() == NOT_FOUND
+    assert response.json() == {**NOT_FOUND, "detail": detail}
 
 
 @pytest.mark.parametrize(

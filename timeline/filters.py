@@ -89,7 +89,7 @@ def parse_country(item: str) -> str:
 
 
 def parse_id(item: str) -> int:
-    if not item.isdigit() or len(item) > 18:
+    if not re.fullmatch(r"[0-9]{1,18}", item):
         raise forms.ValidationError(f"'{item}' is not an id (a whole number).")
     return int(item)
 
@@ -300,10 +300,14 @@ class NearFilter(django_filters.Filter):
     def filter(self, qs: QuerySet, value: Near | None) -> QuerySet:
         if not value:
             return qs
-        dlat = math.degrees(value.km / EARTH_RADIUS_KM)
+        angle = value.km / EARTH_RADIUS_KM  # the radius as an angle at the Earth's centre
+        dlat = math.degrees(angle)
         cos_lat = math.cos(math.radians(value.lat))
-        # Near the poles, or for a radius reaching past one, the box spans all longitudes.
-        dlon = 180.0 if cos_lat < 1e-6 else min(180.0, dlat / cos_lat)
+        # The circle's widest longitude span is asin(sin(angle) / cos(lat)) either side
+        # (not angle / cos(lat), which is narrower). Near a pole, or for a circle that
+        # reaches past one, the box spans all longitudes.
+        ratio = math.sin(angle) / cos_lat if cos_lat > 1e-12 else 2.0
+        dlon = 180.0 if ratio >= 1 else math.degrees(math.asin(ratio))
         lat_box = Q(
             location__latitude__gte=max(-90.0, value.lat - dlat),
             location__latitude__lte=min(90.0, value.lat + dlat),

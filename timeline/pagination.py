@@ -14,6 +14,7 @@ import base64
 import binascii
 import datetime as dt
 import json
+import re
 from collections import OrderedDict
 from typing import Any, NamedTuple
 
@@ -28,6 +29,7 @@ from rest_framework.utils.urls import replace_query_param
 from timeline.errors import QueryParameterError
 
 MAX_PAGE_SIZE = 1000
+MAX_CURSOR_LENGTH = 512  # ours are well under 200 characters
 TRUE_VALUES = {"true", "1", "yes"}
 FALSE_VALUES = {"false", "0", "no"}
 
@@ -83,7 +85,7 @@ class KeysetPagination(BasePagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        if not re.fullmatch(r"[0-9]{1,4}", raw) or not 1 <= int(raw) <= MAX_PAGE_SIZE:
             raise QueryParameterError(
                 {self.page_size_query_param: [f"A whole number from 1 to {MAX_PAGE_SIZE}."]}
             )
@@ -102,14 +104,30 @@ class KeysetPagination(BasePagination):
         invalid = QueryParameterError(
             {self.cursor_query_param: ["Not a cursor of this list: use a next or previous link."]}
         )
+        if len(raw) > MAX_CURSOR_LENGTH:
+            raise invalid
         try:
             padded = raw + "=" * (-len(raw) % 4)
             cursor = Cursor(*json.loads(base64.urlsafe_b64decode(padded)))
-            model._meta.get_field(key.field).to_python(cursor.value)
-        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, ValidationError):
+        except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, RecursionError):
             raise invalid from None
-        if cursor.ordering != key.ordering or not isinstance(cursor.pk, int):
+        # Cursors come back from clients: check every part before it reaches a query.
+        well_formed = (
+            cursor.ordering == key.ordering
+            and isinstance(cursor.value, str)
+            and "\x00" not in cursor.value
+            and type(cursor.pk) is int
+            and 0 <= cursor.pk < 2**63
+            and isinstance(cursor.backwards, bool)
+        )
+        if not well_formed:
             raise invalid
+        try:
+            value = model._meta.get_field(key.field).to_python(cursor.value)
+            if isinstance(value, dt.datetime) and value.tzinfo is not None:
+                value.astimezone(dt.UTC)  # out of range once in UTC: OverflowError
+        except (ValidationError, ValueError, OverflowError):
+            raise invalid from None
         return cursor
 
     def _encode(self, cursor: Cursor) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -41,8 +42,13 @@ class ORJSONRenderer(BaseRenderer):
     ) -> bytes:
         if data is None:
             return b""
-        # Nested validation errors are keyed by list index: OPT_NON_STR_KEYS writes "0".
-        return orjson.dumps(data, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
+        try:
+            # Nested validation errors are keyed by list index: OPT_NON_STR_KEYS writes "0".
+            return orjson.dumps(data, default=_json_default, option=orjson.OPT_NON_STR_KEYS)
+        except orjson.JSONEncodeError:
+            # A lone surrogate (from a client's "\ud800", echoed in an error message) is
+            # not UTF-8; the standard library escapes it instead.
+            return json.dumps(data, default=_json_default, separators=(",", ":")).encode()
 
 
 # Flat columns for each top-level event field (a `fields=` selection keeps the

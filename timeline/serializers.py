@@ -191,13 +191,23 @@ class EventStatsSerializer(serializers.Serializer):
 
 
 # -- writes ----------------------------------------------------------------------------
+class IdField(serializers.PrimaryKeyRelatedField):
+    """A record's id: a JSON integer, nothing else (DRF's field would take 1.9 as 1,
+    "1" as 1 and true as 1, and link a record nobody named)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if type(data) is not int:
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
 class EventActorInputSerializer(serializers.Serializer):
-    actor = serializers.PrimaryKeyRelatedField(queryset=Actor.objects.all())
+    actor = IdField(queryset=Actor.objects.all())
     role = serializers.ChoiceField(choices=ActorRole.choices)
 
 
 class EventSourceInputSerializer(serializers.Serializer):
-    source = serializers.PrimaryKeyRelatedField(queryset=Source.objects.all())
+    source = IdField(queryset=Source.objects.all())
     quote = serializers.CharField(max_length=5000)
 
 
@@ -224,9 +234,7 @@ class EventWriteSerializer(serializers.Serializer):
     date_precision = serializers.ChoiceField(choices=DatePrecision.choices, required=False)
     ongoing = serializers.BooleanField(required=False)
     certainty = serializers.ChoiceField(choices=Certainty.choices, required=False)
-    location = serializers.PrimaryKeyRelatedField(
-        queryset=Location.objects.all(), allow_null=True, required=False
-    )
+    location = IdField(queryset=Location.objects.all(), allow_null=True, required=False)
     actors = EventActorInputSerializer(many=True, required=False, max_length=200)
     sources = EventSourceInputSerializer(many=True, required=False, max_length=200)
 
@@ -260,9 +268,12 @@ class EventWriteSerializer(serializers.Serializer):
         start_text = attrs.get("start_date")
         if start_text is None:  # a PATCH of end_date or precision alone
             start_text = instance.start_date.isoformat() if instance else ""
-        end_text = attrs.get("end_date")
-        if end_text is None and "start_date" not in attrs and instance is not None:
+        if "end_date" in attrs:  # null: the end of start_date's span
+            end_text = attrs["end_date"]
+        elif "start_date" not in attrs and instance is not None:
             end_text = instance.end_date.isoformat()
+        else:
+            end_text = None
         try:
             start = parse_partial_date(start_text)
         except DjangoValidationError as error:
@@ -286,12 +297,16 @@ class DeletionSerializer(serializers.Serializer):
     """Why a record is deleted: kept in its tombstone in the change feed."""
 
     reason = serializers.ChoiceField(choices=DeletionReason.choices)
-    duplicate_of = serializers.IntegerField(
-        required=False, min_value=1, help_text="With reason duplicate: the record kept."
+    duplicate_of = serializers.RegexField(
+        r"^[0-9]{1,18}$",
+        required=False,
+        help_text="With reason duplicate: the record kept (an id).",
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "duplicate_of" in attrs:
+            attrs["duplicate_of"] = int(attrs["duplicate_of"])
         duplicate = attrs.get("reason") == DeletionReason.DUPLICATE
         if duplicate and not attrs.get("duplicate_of"):
             raise serializers.ValidationError(

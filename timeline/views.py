@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Count, F, Max, QuerySet
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
@@ -108,10 +108,25 @@ class ApiViewMixin:
             raise QueryParameterError(errors)
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        # A method the endpoint lacks gets its 405 (from dispatch) whatever the query.
+        # A method the endpoint lacks gets its 405 (from dispatch) whatever the query,
+        # and a write without the right token its 401 or 403.
         if getattr(self, request.method.lower(), None) is not None:
+            if request.method not in ("GET", "HEAD", "OPTIONS"):
+                self.perform_authentication(request)  # type: ignore[attr-defined]
+                self.check_permissions(request)  # type: ignore[attr-defined]
             self.check_query_params(request)
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
+
+    def get_object(self) -> Any:
+        """The record, or a 404 that says what was looked for."""
+        try:
+            return super().get_object()  # type: ignore[misc]
+        except Http404:
+            model = self.get_queryset().model._meta.verbose_name  # type: ignore[attr-defined]
+            lookup = self.lookup_url_kwarg or self.lookup_field  # type: ignore[attr-defined]
+            value = self.kwargs[lookup]  # type: ignore[attr-defined]
+            name = "id" if lookup == "pk" else lookup
+            raise NotFound(f"No {model} with {name} {value}.") from None
 
     def finalize_response(
         self, request: Request, response: Response, *args: Any, **kwargs: Any
@@ -131,6 +146,44 @@ class ApiViewMixin:
         self.request.accepted_renderer = ORJSONRenderer()  # type: ignore[attr-defined]
         self.request.accepted_media_type = ORJSONRenderer.media_type  # type: ignore[attr-defined]
         return super().handle_exception(exc)  # type: ignore[misc]
+
+
+def body_problems(serializer: serializers.Serializer, data: Any) -> dict[str, Any]:
+    """Unknown fields and NUL bytes in a write body, by field, at every depth."""
+    problems: dict[str, Any] = {}
+    if not isinstance(data, dict):
+        return problems  # the serializer says what is wrong with a non-object
+    for name, value in data.items():
+        field = serializer.fields.get(name)
+        if "\x00" in name or field is None:
+            problems[name.replace("\x00", "")] = ["Unknown field."]
+        elif field.read_only:
+            continue
+        elif _has_nul(value):
+            problems[name] = ["NUL bytes are not allowed."]
+        elif isinstance(value, bool) and isinstance(
+            field, serializers.FloatField | serializers.IntegerField | serializers.DecimalField
+        ):
+            problems[name] = ["A number is required, not true or false."]
+        elif isinstance(field, serializers.ListSerializer) and isinstance(value, list):
+            nested = {
+                index: found
+                for index, item in enumerate(value)
+                if (found := body_problems(field.child, item))
+            }
+            if nested:
+                problems[name] = nested
+    return problems
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    return False
 
 
 class CuratedMixin:
@@ -176,16 +229,13 @@ class CuratedMixin:
         return record_update(model=model, pk=pk, values=data, user=user, if_match=if_match)
 
     def validated(self, serializer: serializers.Serializer) -> dict[str, Any]:
-        """The body, validated whole; a field the record does not have is an error (a
-        misspelled field must never be dropped silently)."""
-        writable = {name for name, field in serializer.fields.items() if not field.read_only}
-        data = serializer.initial_data
-        unknown = sorted(set(data) - writable) if isinstance(data, dict) else []
-        serializer.is_valid(raise_exception=False)
-        errors = dict(serializer.errors)
-        errors.update({name: ["Unknown field."] for name in unknown})
-        if errors:
-            raise ValidationError(errors)
+        """The body, validated whole. A field the record does not have is an error, at
+        any depth (a misspelled field must never be dropped silently); read-only fields
+        (an id sent back) are ignored; NUL bytes are refused wherever they are."""
+        # First, before any lookup: a NUL byte must not reach PostgreSQL.
+        if problems := body_problems(serializer, serializer.initial_data):
+            raise ValidationError(problems)
+        serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
