@@ -6,10 +6,21 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from timeline.curation import editor_create
+
 
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture
+def editor(db) -> APIClient:
+    """A client with the token of an editor (the editors group's permissions)."""
+    _, token = editor_create(username="editor")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    return client
 
 
 @pytest.fixture(autouse=True)

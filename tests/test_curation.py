@@ -22,20 +22,11 @@ from tests.factories import (
     SourceFactory,
 )
 from tests.feed import replay, server_state
-from timeline.curation import editor_create
 from timeline.models import Actor, Change, Event, EventActor, Location, Source
 
 pytestmark = pytest.mark.django_db
 
 EVENTS = reverse("event-list")
-
-
-@pytest.fixture
-def editor() -> APIClient:
-    _, token = editor_create(username="editor")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return client
 
 
 @pytest.fixture

@@ -9,23 +9,13 @@ from http import HTTPStatus
 
 import pytest
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from tests.factories import ActorFactory, EventFactory, LocationFactory, SourceFactory
-from timeline.curation import editor_create
 from timeline.models import Event
 
 pytestmark = pytest.mark.django_db
 
 EVENTS = reverse("event-list")
-
-
-@pytest.fixture
-def editor() -> APIClient:
-    _, token = editor_create(username="editor")
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    return client
 
 
 def cursor(*parts) -> str:
