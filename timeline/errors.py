@@ -19,6 +19,8 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from timeline.parsers import PayloadTooLarge
+
 
 class QueryParameterError(exceptions.ValidationError):
     """A query parameter is unknown or has a value the endpoint cannot accept."""
@@ -33,12 +35,6 @@ def _as_lists(errors: Any) -> dict[str, Any]:
     if isinstance(errors, dict):
         return errors
     return {"non_field_errors": errors if isinstance(errors, list) else [errors]}
-
-
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "payload_too_large"
-    default_detail = "The request body is larger than this API accepts."
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -1,4 +1,7 @@
-"""Request bodies: JSON only, parsed by orjson."""
+"""Request bodies: JSON only, parsed by orjson.
+
+DRF imports this module while it reads its settings: it must not import
+timeline.errors (which imports DRF's views), or the two would import each other."""
 
 from __future__ import annotations
 
@@ -6,10 +9,15 @@ from typing import Any
 
 import orjson
 from django.conf import settings
+from rest_framework import exceptions, status
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
 
-from timeline.errors import PayloadTooLarge
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+    default_detail = "The request body is larger than this API accepts."
 
 
 class JSONParser(BaseParser):
