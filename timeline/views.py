@@ -376,7 +376,10 @@ class EventListMixin(ApiViewMixin):
     def events(self, queryset: QuerySet[Event]) -> QuerySet[Event]:
         if self.wants_geojson():
             queryset = queryset.filter(location__latitude__isnull=False)
-        return queryset.with_related(self.selected_fields())
+        if getattr(self, "action", "list") == "retrieve":
+            # One event goes through EventSerializer; lists read rows (see list()).
+            return queryset.with_related(self.selected_fields())
+        return queryset
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """A page of events, built from rows (timeline.representation), not instances."""
