@@ -36,9 +36,11 @@ from tests.factories import (
     event_type,
 )
 from tests.feed import replay, server_state
+from timeline import importing
 from timeline.changes import changes_lock, events_record
 from timeline.importing import (
     ACLED_EVENT_TYPES,
+    CHANGE_COLUMNS,
     EVENT_INSERT_COLUMNS,
     RowError,
     acled_records,
@@ -529,12 +531,70 @@ def test_the_queries_do_not_grow_with_the_rows():
 
     # SAVEPOINT and RELEASE (the import's transaction, inside the test's); the change
     # lock; event types, places, actors, sources (each read once); the batch's existing
-    # events; INSERT the events, SELECT their ids, INSERT actor links, source links: 12.
-    # Then the change log of the created events: whatever events_record costs.
+    # events; the new events' ids; INSERT (COPY on PostgreSQL) the events, their actor
+    # links, their source links: 12. PostgreSQL also reads the event table's size
+    # once, for its planner statistics (_Importer._analyze). Then the change log of
+    # the created events: whatever events_record costs.
+    fixed = 12 + (connection.vendor == "postgresql")
     three = list(Event.objects.values_list("pk", flat=True)[:3])
     with CaptureQueriesContext(connection) as logging:
         events_record(pks=three, action="created")
-    assert queries_for(3, start=10) == queries_for(30, start=100) == 12 + len(logging)
+    assert queries_for(3, start=10) == queries_for(30, start=100) == fixed + len(logging)
+
+
+def test_a_place_or_actor_checked_once_is_checked_again_when_it_differs():
+    """Validation remembers the places and actors it found valid, by their values: a
+    row naming one with other values (True for 1.0, a blank name) is checked anew."""
+    first = valid_record(external_id="1")
+    first["location"].update(latitude=1.0, longitude=1.0, coordinate_precision="exact")
+    boolean = orjson.loads(orjson.dumps(first))
+    boolean.update(external_id="2")
+    boolean["location"]["latitude"] = True
+    blank = orjson.loads(orjson.dumps(first))
+    blank.update(external_id="3")
+    blank["actors"][0]["name"] = " "
+
+    summary = import_jsonl([first, boolean, blank], skip_invalid=True)
+
+    assert summary.created["events"] == 1
+    assert summary.rejected == [
+        (2, "location.latitude: a number is required, not True."),
+        (3, "actors[0].name: required."),
+    ]
+
+
+def test_the_fast_change_insert_writes_every_column_of_a_change():
+    columns = {field.name for field in Change._meta.concrete_fields}
+    assert set(CHANGE_COLUMNS) == columns - {"id", "duplicate_of"}
+
+
+def test_new_events_never_take_the_id_of_a_deleted_one():
+    """The import picks its events' ids before inserting them: after the highest ids
+    (a deleted event's included, as the change log still names it)."""
+    import_jsonl([valid_record(external_id=str(n)) for n in range(3)])
+    highest = Event.objects.order_by("-pk").first()
+    Event.objects.filter(pk=highest.pk).delete()
+
+    import_jsonl([valid_record(external_id="new")])
+
+    new = Event.objects.get(external_id="new")
+    assert new.pk > highest.pk
+    assert EventFactory().pk > new.pk  # and the ids after it stay free for others
+
+
+def test_postgresql_planner_statistics_follow_the_import(monkeypatch):
+    """On PostgreSQL the import runs ANALYZE each time the events it wrote pass the
+    number last analyzed (doubling), so that its lookups keep using the indexes."""
+    monkeypatch.setattr(importing._Importer, "ANALYZE_AFTER", 2)
+    records = [valid_record(external_id=str(n)) for n in range(8)]
+
+    with CaptureQueriesContext(connection) as queries:
+        import_jsonl(records, batch_size=2)
+
+    analyzed = [q["sql"] for q in queries if q["sql"].startswith("ANALYZE")]
+    # After 2 events (the threshold), then 2 more (as many as analyzed), then 4 more.
+    assert len(analyzed) == (3 if connection.vendor == "postgresql" else 0)
+    assert Event.objects.filter(dataset="test").count() == 8
 
 
 def test_the_fast_event_insert_writes_every_column_of_an_event():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 
 import pytest
 from django.urls import reverse
@@ -15,7 +16,9 @@ from tests.factories import (
     SourceFactory,
     event_type,
 )
-from timeline.models import Event
+from timeline import changes
+from timeline.changes import events_record
+from timeline.models import Change, Event
 from timeline.representation import EVENT_FIELDS, event_rows, events_by_id, represent_events
 from timeline.serializers import EventSerializer
 
@@ -84,3 +87,44 @@ def test_events_by_id_reads_three_queries_for_any_number(varied_events, django_a
         events = events_by_id([e.pk for e in varied_events])
 
     assert sorted(events) == sorted(e.pk for e in varied_events)
+
+
+def test_the_change_log_stores_each_event_as_the_api_shows_it(varied_events):
+    """events_record has the database build the snapshots; read back, they are the
+    API's JSON exactly: awkward text, timestamps, and coordinates to the last digit."""
+    awkward = EventFactory(
+        title='Quotes " and \\ back\\slashes, tabs\t, new\nlines, \x01, é, 中, 🚀',
+        location__latitude=12.345678901234567,
+        location__longitude=-0.000001,
+    )
+    rng = random.Random(5)
+    scattered = [
+        EventFactory(
+            location__latitude=rng.uniform(-90, 90),
+            location__longitude=rng.uniform(-180, 180),
+        )
+        for _ in range(20)
+    ]
+    events = [*varied_events, awkward, *scattered]
+    pks = [e.pk for e in events]
+
+    events_record(pks=pks, action="updated")
+
+    logged = {
+        change.object_id: change.data
+        for change in Change.objects.filter(entity="event", object_id__in=pks)
+    }
+    assert logged == events_by_id(pks)
+
+
+def test_the_change_log_writes_its_snapshots_in_one_statement_a_chunk(
+    varied_events, django_assert_num_queries, monkeypatch
+):
+    pks = [e.pk for e in varied_events]
+    with django_assert_num_queries(1):
+        events_record(pks=pks)
+    monkeypatch.setattr(changes, "CHUNK", 2)
+    with django_assert_num_queries(2):
+        events_record(pks=pks)
+
+    assert Change.objects.filter(entity="event").count() == 2 * len(pks)

@@ -22,7 +22,7 @@ from timeline.errors import QueryParameterError
 from timeline.filters import EventFilterSet
 from timeline.models import Event
 from timeline.renderers import EVENT_CSV_COLUMNS, feature, flatten_event
-from timeline.representation import EVENT_FIELDS
+from timeline.representation import EVENT_FIELDS, events_json_query
 
 BATCH_SIZE = 2000
 
@@ -56,76 +56,9 @@ def _query_dict(values: dict[str, str]) -> QueryDict:
     return query
 
 
-# Each event's JSON, built by the database: the same object as the API's (the keys in
-# the same order; tests/test_exporting.py holds them equal), at several times the
-# speed of building it in Python (docs/performance.md). {ids} is a list of placeholders.
-_SQLITE_EVENTS_JSON = """
-SELECT e.id, l.latitude, l.longitude, json_object(
-  'id', e.id, 'dataset', e.dataset, 'external_id', e.external_id, 'title', e.title,
-  'summary', e.summary, 'event_type', json_object('code', t.code, 'label', t.label),
-  'start_date', e.start_date, 'end_date', e.end_date, 'date_precision', e.date_precision,
-  'ongoing', CASE WHEN e.ongoing THEN json('true') ELSE json('false') END,
-  'certainty', e.certainty,
-  'location', CASE WHEN l.id IS NULL THEN json('null') ELSE json_object(
-    'id', l.id, 'name', l.name, 'kind', l.kind, 'country_code', l.country_code,
-    'admin1', l.admin1, 'latitude', l.latitude, 'longitude', l.longitude,
-    'coordinate_precision', l.coordinate_precision) END,
-  'actors', (SELECT json_group_array(json(x)) FROM (
-    SELECT json_object('id', a.id, 'name', a.name, 'kind', a.kind,
-                       'country_code', a.country_code, 'role', ea.role) AS x
-    FROM timeline_eventactor ea JOIN timeline_actor a ON a.id = ea.actor_id
-    WHERE ea.event_id = e.id ORDER BY ea.id)),
-  'sources', (SELECT json_group_array(json(x)) FROM (
-    SELECT json_object('id', s.id, 'url', s.url, 'publisher', s.publisher, 'title', s.title,
-                       'published_on', s.published_on, 'quote', es.quote) AS x
-    FROM timeline_eventsource es JOIN timeline_source s ON s.id = es.source_id
-    WHERE es.event_id = e.id ORDER BY es.id)),
-  -- stored as 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC; shown as DRF shows it
-  'created_at', replace(e.created_at, ' ', 'T') || 'Z',
-  'updated_at', replace(e.updated_at, ' ', 'T') || 'Z')
-FROM timeline_event e
-JOIN timeline_eventtype t ON t.id = e.event_type_id
-LEFT JOIN timeline_location l ON l.id = e.location_id
-WHERE e.id IN ({ids}) ORDER BY e.id
-"""
-# Microseconds only when there are some, as Python's isoformat() writes them.
-_PG_TIME = (
-    "to_char({0} AT TIME ZONE 'UTC', CASE WHEN extract(microseconds FROM {0})::int %% 1000000 = 0"
-    ' THEN \'YYYY-MM-DD"T"HH24:MI:SS"Z"\' ELSE \'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\' END)'
-)
-_POSTGRESQL_EVENTS_JSON = f"""
-SELECT e.id, l.latitude, l.longitude, json_build_object(
-  'id', e.id, 'dataset', e.dataset, 'external_id', e.external_id, 'title', e.title,
-  'summary', e.summary, 'event_type', json_build_object('code', t.code, 'label', t.label),
-  'start_date', e.start_date, 'end_date', e.end_date, 'date_precision', e.date_precision,
-  'ongoing', e.ongoing, 'certainty', e.certainty,
-  'location', CASE WHEN l.id IS NULL THEN NULL ELSE json_build_object(
-    'id', l.id, 'name', l.name, 'kind', l.kind, 'country_code', l.country_code,
-    'admin1', l.admin1, 'latitude', l.latitude, 'longitude', l.longitude,
-    'coordinate_precision', l.coordinate_precision) END,
-  'actors', COALESCE((SELECT json_agg(json_build_object(
-      'id', a.id, 'name', a.name, 'kind', a.kind, 'country_code', a.country_code,
-      'role', ea.role) ORDER BY ea.id)
-    FROM timeline_eventactor ea JOIN timeline_actor a ON a.id = ea.actor_id
-    WHERE ea.event_id = e.id), '[]'::json),
-  'sources', COALESCE((SELECT json_agg(json_build_object(
-      'id', s.id, 'url', s.url, 'publisher', s.publisher, 'title', s.title,
-      'published_on', s.published_on, 'quote', es.quote) ORDER BY es.id)
-    FROM timeline_eventsource es JOIN timeline_source s ON s.id = es.source_id
-    WHERE es.event_id = e.id), '[]'::json),
-  'created_at', {_PG_TIME.format("e.created_at")},
-  'updated_at', {_PG_TIME.format("e.updated_at")})::text
-FROM timeline_event e
-JOIN timeline_eventtype t ON t.id = e.event_type_id
-LEFT JOIN timeline_location l ON l.id = e.location_id
-WHERE e.id IN ({{ids}}) ORDER BY e.id
-"""
-
-
 def _json_batches(queryset: QuerySet[Event]) -> Iterator[list[str]]:
     """The events' JSON texts, BATCH_SIZE at a time: the ids come from the filtered
     queryset (the filters stay the ORM's), the JSON from the database."""
-    sql = _POSTGRESQL_EVENTS_JSON if connection.vendor == "postgresql" else _SQLITE_EVENTS_JSON
     ids_query = queryset.order_by("id").values_list("id", flat=True)
     last = 0
     while True:
@@ -133,8 +66,11 @@ def _json_batches(queryset: QuerySet[Event]) -> Iterator[list[str]]:
         if not ids:
             return
         last = ids[-1]
+        sql, params = events_json_query(
+            ids, exact=False, select="e.id, l.latitude, l.longitude, {json}"
+        )
         with connection.cursor() as cursor:
-            cursor.execute(sql.format(ids=", ".join(["%s"] * len(ids))), ids)
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
         if connection.vendor == "postgresql":
             yield [text for *_, text in rows]

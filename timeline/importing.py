@@ -61,9 +61,11 @@ Cost
     looks up its existing events by (dataset, external_id) and their links in a few
     queries. New places, actors and sources are written with bulk_create; events and
     their links, a few rows for every event, with one executemany per table and batch
-    (_executemany says why). On SQLite, 100,000 new events take about 40 s, half of it
-    in events_record (the change log's snapshots of the events); importing the same
-    file again about 12 s.
+    on SQLite and one COPY on PostgreSQL (_insert), under ids taken beforehand
+    (_event_ids); the change log's snapshots of the events are built and inserted by
+    the database (changes.events_record). docs/performance.md has the figures and
+    what remains: on SQLite the inserts and the snapshots are most of the time; on
+    PostgreSQL also the full-text index and the foreign-key checks at commit.
 
 ACLED
     ``ACLED_FIELDS`` lists how each column maps (a table docs/ can cite), and
@@ -97,6 +99,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
@@ -134,6 +137,7 @@ from timeline.models import (
     date_errors,
     fold,
 )
+from timeline.representation import LOCATION_KEYS
 from timeline.services import DocumentError, LoadSummary
 
 FORMATS = ("csv", "jsonl", "acled")
@@ -741,6 +745,17 @@ def _url_error(url: str) -> str:
     return ""
 
 
+def _actor_checked(item: dict[str, Any], n: int) -> tuple[ActorKey, dict[str, Any]]:
+    """An actor's natural key and fields, or Invalid (its role is checked apart)."""
+    where = f"actors[{n}]"
+    name = _text(item, "name", f"{where}.name", LIMITS["actor.name"], required=True)
+    kind = _choice(item, "kind", f"{where}.kind", ActorKind, "")
+    if not kind:
+        raise Invalid(f"{where}.kind: required.")
+    country = _country(item, f"{where}.country_code")
+    return (name.lower(), kind, country), {"name": name, "kind": kind, "country_code": country}
+
+
 LocationKey = tuple[str, str, str, str]  # lower(name), kind, country_code, lower(admin1)
 ActorKey = tuple[str, str, str]  # lower(name), kind, country_code
 SourceKey = tuple[str, str, dt.date | None]  # publisher, title, published_on
@@ -806,6 +821,49 @@ class _Importer:
         self.new_actors: list[Actor] = []
         self.new_sources: list[Source] = []
         self.seen: dict[tuple[str, str], int] = {}  # event key -> row number
+        # Places and actors already found valid, by the values a record gives for them:
+        # files name the same ones in row after row, and checking them again was a
+        # fifth of the validation's time.
+        self.valid_locations: dict[tuple, tuple[LocationKey, dict[str, Any]]] = {}
+        self.valid_actors: dict[tuple, tuple[ActorKey, dict[str, Any]]] = {}
+        self.written = 0  # events created
+        self.analyzed = self._planner_rows()
+
+    # -- PostgreSQL's planner statistics --------------------------------------------------
+    # Autovacuum cannot see the rows of an import that has not committed, so the planner
+    # would go on planning for tables as they were before it, and chose sequential scans
+    # for the lookups of each batch: at 100,000 events the import was 3x slower by its
+    # end. ANALYZE in the import's transaction counts its rows; running it each time the
+    # events written pass the number last analyzed keeps the cost to a few runs.
+    # The columns the import's own queries look up. A column list also spares the full
+    # text index's statistics: ANALYZE of the whole event table took 1.1 s at 100,000
+    # events, of these columns 0.1 s.
+    ANALYZED = (
+        "timeline_event (id, dataset, external_id)",
+        "timeline_eventactor (event_id, actor_id)",
+        "timeline_eventsource (event_id, source_id)",
+    )
+    ANALYZE_AFTER = 10_000
+
+    def _planner_rows(self) -> int:
+        if connection.vendor != "postgresql":
+            return 0
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", ["timeline_event"]
+            )
+            (rows,) = cursor.fetchone()
+        return max(int(rows), 0)
+
+    def _analyze(self) -> None:
+        if connection.vendor != "postgresql":
+            return
+        if self.written < max(self.ANALYZE_AFTER, self.analyzed):
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {', '.join(self.ANALYZED)}")
+        self.analyzed += self.written
+        self.written = 0
 
     # -- a record, checked and resolved -------------------------------------------------
     def clean(self, number: int, record: dict[str, Any]) -> _Row:
@@ -869,6 +927,21 @@ class _Importer:
         if value is None:
             return None
         item = _object(value, "location")
+        # The coordinates' types too: True == 1 == 1.0, but only numbers are valid.
+        raw = (
+            *map(item.get, LOCATION_KEYS),
+            type(item.get("latitude")),
+            type(item.get("longitude")),
+        )
+        try:
+            return self.valid_locations[raw]
+        except KeyError:
+            found = self.valid_locations[raw] = self._location_checked(item)
+            return found
+        except TypeError:  # a value that cannot be a key (a list...): invalid anyway
+            return self._location_checked(item)
+
+    def _location_checked(self, item: dict[str, Any]) -> tuple[LocationKey, dict[str, Any]]:
         name = _text(item, "name", "location.name", LIMITS["location.name"], required=True)
         kind = _choice(item, "kind", "location.kind", LocationKind, "")
         if not kind:
@@ -904,21 +977,26 @@ class _Importer:
         specs = []
         seen: set[ActorKey] = set()
         for n, item in enumerate(_list(value, "actors")):
-            where = f"actors[{n}]"
-            item = _object(item, where)
-            name = _text(item, "name", f"{where}.name", LIMITS["actor.name"], required=True)
-            kind = _choice(item, "kind", f"{where}.kind", ActorKind, "")
-            if not kind:
-                raise Invalid(f"{where}.kind: required.")
-            country = _country(item, f"{where}.country_code")
-            role = _choice(item, "role", f"{where}.role", ActorRole, "")
-            if not role:
-                raise Invalid(f"{where}.role: required.")
-            key = (name.lower(), kind, country)
+            item = _object(item, f"actors[{n}]")
+            raw = (item.get("name"), item.get("kind"), item.get("country_code"))
+            try:
+                key, fields = self.valid_actors[raw]
+            except KeyError:
+                key, fields = self.valid_actors[raw] = _actor_checked(item, n)
+            except TypeError:  # a value that cannot be a key (a list...): invalid anyway
+                key, fields = _actor_checked(item, n)
+            role = item.get("role")
+            if role not in _VALUES[ActorRole]:
+                role = _choice(item, "role", f"actors[{n}].role", ActorRole, "")
+                if not role:
+                    raise Invalid(f"actors[{n}].role: required.")
             if key in seen:
-                raise Invalid(f"{where}: {name} ({kind}) appears more than once in the event.")
+                raise Invalid(
+                    f"actors[{n}]: {fields['name']} ({fields['kind']}) appears more than once "
+                    "in the event."
+                )
             seen.add(key)
-            specs.append((key, {"name": name, "kind": kind, "country_code": country}, role))
+            specs.append((key, fields, role))
         return specs
 
     def _sources(self, value: Any) -> list[tuple[str, str, str, dt.date | None, str]]:
@@ -932,7 +1010,8 @@ class _Importer:
             where = f"sources[{n}]"
             item = _object(item, where)
             url = _text(item, "url", f"{where}.url", LIMITS["source.url"])
-            if url and (error := _url_error(url)):
+            # A URL of a known source was checked already (or is in the database).
+            if url and url not in self.source_urls and (error := _url_error(url)):
                 raise Invalid(f"{where}.url: {error}")
             publisher = _text(
                 item, "publisher", f"{where}.publisher", LIMITS["source.publisher"], required=True
@@ -1043,11 +1122,13 @@ class _Importer:
             [(pk, _pk(ref), quote) for pk, row in linked for ref, quote in row.sources],
         )
         self.summary.created["events"] += len(created)
+        self.written += len(created)
         self.summary.updated["events"] += len(updated)
         changes.events_record(pks=created_ids, user=self.user, action=ChangeAction.CREATED)
         changes.events_record(
             pks=[pk for pk, _ in updated], user=self.user, action=ChangeAction.UPDATED
         )
+        self._analyze()
 
     def _existing(self, rows: list[_Row]) -> dict[tuple[str, str], tuple]:
         """The batch's events that exist: key -> (pk, COMPARED + location_id, sorted
@@ -1102,11 +1183,30 @@ def _columns(model: type[models.Model], names: tuple[str, ...]) -> list[str]:
     return [connection.ops.quote_name(model._meta.get_field(name).column) for name in names]
 
 
-def _insert(model: type[models.Model], names: tuple[str, ...], rows: list[tuple]) -> None:
+def _insert(
+    model: type[models.Model],
+    names: tuple[str, ...],
+    rows: list[tuple],
+) -> None:
+    """INSERT rows of database-ready values (in ``names``' order) into the model's
+    table: COPY on PostgreSQL (measured at twice the speed of INSERT for events, five
+    times for their links), else one executemany."""
+    if not rows:
+        return
     table = connection.ops.quote_name(model._meta.db_table)
+    columns = _columns(model, names)
+    if connection.vendor == "postgresql":
+        sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        with connection.cursor() as cursor:
+            # Logged like any query when queries are (DEBUG, tests): Django's cursor has
+            # no copy(), so the COPY runs on psycopg's own cursor.
+            logged = cursor.debug_sql(sql) if connection.queries_logged else nullcontext()
+            with logged, cursor.cursor.copy(sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
     placeholders = ", ".join(["%s"] * len(names))
-    columns = ", ".join(_columns(model, names))
-    _executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
+    _executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", rows)
 
 
 def _event_values(row: _Row) -> tuple:
@@ -1130,11 +1230,41 @@ def _event_values(row: _Row) -> tuple:
 def _events_insert(rows: list[_Row], now: dt.datetime) -> list[int]:
     """Create the rows' events; their ids, in the rows' order."""
     stamp = connection.ops.adapt_datetimefield_value(now)
+    ids = _event_ids(len(rows))
     _insert(
-        Event, EVENT_INSERT_COLUMNS, [(*_event_values(row), *row.key, stamp, stamp) for row in rows]
+        Event,
+        ("id", *EVENT_INSERT_COLUMNS),
+        [
+            (pk, *_event_values(row), *row.key, stamp, stamp)
+            for pk, row in zip(ids, rows, strict=True)
+        ],
     )
-    ids = _events_by_key([row.key for row in rows], "pk")
-    return [ids[row.key][0] for row in rows]
+    return ids
+
+
+def _event_ids(count: int) -> list[int]:
+    """Ids for this many new events, taken before they are inserted, so that their
+    links can be written without reading the events back."""
+    if not count:
+        return []
+    table = Event._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, count],
+            )
+            return [pk for (pk,) in cursor.fetchall()]
+        # SQLite: the next ids after the highest ever used (AUTOINCREMENT keeps it in
+        # sqlite_sequence). Nobody else can take them: the import's transaction holds
+        # the write lock from its start (settings: transaction_mode IMMEDIATE).
+        cursor.execute(
+            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0),"
+            f" coalesce((SELECT max(id) FROM {connection.ops.quote_name(table)}), 0))",
+            [table],
+        )
+        (last,) = cursor.fetchone()
+    return list(range(last + 1, last + 1 + count))
 
 
 def _events_update(rows: list[tuple[int, _Row]], now: dt.datetime) -> None:
@@ -1171,23 +1301,33 @@ def _log_created(model: type[models.Model], instances: list[Any], user: User) ->
 
     change_record builds a ModelSerializer and runs an INSERT for each record: about
     1 ms a record, measured, so half a minute for the 35,000 places, actors and
-    sources of a 100,000-event file. Here one serializer reads them all and one bulk
-    INSERT logs them (about 0.08 ms a record), with the same entries. New records show
-    in no event yet, so there are no touched events for change_record to add."""
+    sources of a 100,000-event file. Here one serializer reads them all and one
+    statement writes the entries, the same ones. New records show in no event yet, so
+    there are no touched events for change_record to add."""
     entity, serializer = changes.ENTITIES[model]
-    at = timezone.now()
-    logged_by = user if user is not None and user.is_authenticated else None
-    Change.objects.bulk_create(
-        Change(
-            entity=entity,
-            object_id=instance.pk,
-            action=ChangeAction.CREATED,
-            at=at,
-            user=logged_by,
-            data=dict(data),
-        )
-        for instance, data in zip(instances, serializer(instances, many=True).data, strict=True)
+    at = connection.ops.adapt_datetimefield_value(timezone.now())
+    logged_by = user.pk if user is not None and user.is_authenticated else None
+    _insert(
+        Change,
+        CHANGE_COLUMNS,
+        [
+            (
+                entity,
+                instance.pk,
+                ChangeAction.CREATED,
+                at,
+                logged_by,
+                orjson.dumps(data).decode(),
+                "",
+                "",
+            )
+            for instance, data in zip(instances, serializer(instances, many=True).data, strict=True)
+        ],
     )
+
+
+# The columns _log_created writes: every column of a Change but its id and duplicate_of.
+CHANGE_COLUMNS = ("entity", "object_id", "action", "at", "user", "data", "reason", "note")
 
 
 def _chunks(items: list[Any], size: int = IN_CHUNK) -> Iterator[list[Any]]:

@@ -450,7 +450,10 @@ class EventActor(models.Model):
     """An actor's part in an event."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="event_actors")
-    actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="event_actors")
+    # No index of its own: the unique index (actor, event) below serves it.
+    actor = models.ForeignKey(
+        Actor, on_delete=models.PROTECT, related_name="event_actors", db_index=False
+    )
     role = models.CharField(max_length=16, choices=ActorRole.choices)
 
     class Meta:
@@ -497,7 +500,10 @@ class Source(ShownInEvents):
 class EventSource(models.Model):
     """A source an event rests on, with the passage that supports it."""
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="event_sources")
+    # No index of its own: the unique index (event, source) below serves it.
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="event_sources", db_index=False
+    )
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="event_sources")
     quote = models.TextField(help_text="The passage of the source that supports the event.")
 

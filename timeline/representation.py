@@ -163,3 +163,117 @@ def events_by_id(ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """The API's JSON of each of these events, by id (three queries)."""
     rows = event_rows(Event.objects.filter(pk__in=ids).order_by())
     return {event["id"]: event for event in represent_events(rows)}
+
+
+# -- the same JSON, built by the database ---------------------------------------------------
+# For exports and the change log, which handle many events at a time: the database builds
+# each event's JSON (json_object on SQLite, json_build_object on PostgreSQL) at several
+# times the speed of represent_events (docs/performance.md). The object is the API's, keys
+# in the same order; tests/test_exporting.py and tests/test_representation.py hold them
+# equal. {latitude} and {longitude} are the coordinates' expressions (see events_json_query).
+_SQLITE_EVENT_JSON = """json_object(
+  'id', e.id, 'dataset', e.dataset, 'external_id', e.external_id, 'title', e.title,
+  'summary', e.summary, 'event_type', json_object('code', t.code, 'label', t.label),
+  'start_date', e.start_date, 'end_date', e.end_date, 'date_precision', e.date_precision,
+  'ongoing', CASE WHEN e.ongoing THEN json('true') ELSE json('false') END,
+  'certainty', e.certainty,
+  'location', CASE WHEN l.id IS NULL THEN json('null') ELSE json_object(
+    'id', l.id, 'name', l.name, 'kind', l.kind, 'country_code', l.country_code,
+    'admin1', l.admin1, 'latitude', {latitude}, 'longitude', {longitude},
+    'coordinate_precision', l.coordinate_precision) END,
+  'actors', (SELECT json_group_array(json(x)) FROM (
+    SELECT json_object('id', a.id, 'name', a.name, 'kind', a.kind,
+                       'country_code', a.country_code, 'role', ea.role) AS x
+    FROM timeline_eventactor ea JOIN timeline_actor a ON a.id = ea.actor_id
+    WHERE ea.event_id = e.id ORDER BY ea.id)),
+  'sources', (SELECT json_group_array(json(x)) FROM (
+    SELECT json_object('id', s.id, 'url', s.url, 'publisher', s.publisher, 'title', s.title,
+                       'published_on', s.published_on, 'quote', es.quote) AS x
+    FROM timeline_eventsource es JOIN timeline_source s ON s.id = es.source_id
+    WHERE es.event_id = e.id ORDER BY es.id)),
+  -- stored as 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC; shown as DRF shows it
+  'created_at', replace(e.created_at, ' ', 'T') || 'Z',
+  'updated_at', replace(e.updated_at, ' ', 'T') || 'Z')"""
+# SQLite writes a float in JSON with 15 significant digits (12.3456789012346 for
+# 12.345678901234567). With 17 the text reads back as the exact float, though not in
+# the shortest form Python writes (23.589099999999998 for 23.5891).
+_SQLITE_EXACT = "CASE WHEN {0} IS NULL THEN NULL ELSE json(printf('%%!.17g', {0})) END"
+_SQLITE_EVENTS = """SELECT {select}
+FROM timeline_event e
+JOIN timeline_eventtype t ON t.id = e.event_type_id
+LEFT JOIN timeline_location l ON l.id = e.location_id
+WHERE e.id IN ({ids}) ORDER BY e.id"""
+
+# Microseconds only when there are some, as Python's isoformat() writes them.
+_PG_TIME = (
+    "to_char({0} AT TIME ZONE 'UTC', CASE WHEN extract(microseconds FROM {0})::int %% 1000000 = 0"
+    ' THEN \'YYYY-MM-DD"T"HH24:MI:SS"Z"\' ELSE \'YYYY-MM-DD"T"HH24:MI:SS.US"Z"\' END)'
+)
+# The links are aggregated for the whole batch (GROUP BY), not by a subquery per
+# event: while an import fills a table, PostgreSQL's statistics lag behind, and its
+# plan for a subquery per event scanned the whole actor table once per event.
+# PostgreSQL writes floats in their shortest exact form, as Python does.
+_POSTGRESQL_JSON = f"""json_build_object(
+  'id', e.id, 'dataset', e.dataset, 'external_id', e.external_id, 'title', e.title,
+  'summary', e.summary, 'event_type', json_build_object('code', t.code, 'label', t.label),
+  'start_date', e.start_date, 'end_date', e.end_date, 'date_precision', e.date_precision,
+  'ongoing', e.ongoing, 'certainty', e.certainty,
+  'location', CASE WHEN l.id IS NULL THEN NULL ELSE json_build_object(
+    'id', l.id, 'name', l.name, 'kind', l.kind, 'country_code', l.country_code,
+    'admin1', l.admin1, 'latitude', l.latitude, 'longitude', l.longitude,
+    'coordinate_precision', l.coordinate_precision) END,
+  'actors', COALESCE(actors.list, '[]'::json),
+  'sources', COALESCE(sources.list, '[]'::json),
+  'created_at', {_PG_TIME.format("e.created_at")},
+  'updated_at', {_PG_TIME.format("e.updated_at")})::{{cast}}"""
+_POSTGRESQL_EVENTS = """SELECT {select}
+FROM timeline_event e
+JOIN timeline_eventtype t ON t.id = e.event_type_id
+LEFT JOIN timeline_location l ON l.id = e.location_id
+LEFT JOIN (
+  SELECT ea.event_id, json_agg(json_build_object(
+    'id', a.id, 'name', a.name, 'kind', a.kind, 'country_code', a.country_code,
+    'role', ea.role) ORDER BY ea.id) AS list
+  FROM timeline_eventactor ea JOIN timeline_actor a ON a.id = ea.actor_id
+  WHERE ea.event_id = ANY(%s::bigint[]) GROUP BY ea.event_id
+) actors ON actors.event_id = e.id
+LEFT JOIN (
+  SELECT es.event_id, json_agg(json_build_object(
+    'id', s.id, 'url', s.url, 'publisher', s.publisher, 'title', s.title,
+    'published_on', s.published_on, 'quote', es.quote) ORDER BY es.id) AS list
+  FROM timeline_eventsource es JOIN timeline_source s ON s.id = es.source_id
+  WHERE es.event_id = ANY(%s::bigint[]) GROUP BY es.event_id
+) sources ON sources.event_id = e.id
+WHERE e.id = ANY(%s::bigint[]) ORDER BY e.id"""
+
+
+def events_json_query(
+    ids: Sequence[int],
+    *,
+    exact: bool,
+    select: str = "{json}",
+    params: Sequence[Any] = (),
+    cast: str = "text",
+) -> tuple[str, list[Any]]:
+    """SQL and parameters that select these events in id order: the ``select`` list,
+    where {json} is the event's JSON (as ``cast``: "text", or "jsonb" to store it;
+    SQLite's is always text) and %s are the ``params``. The event is ``e``, its place
+    ``l``.
+
+    ``exact``: coordinates that read back as the exact floats, for JSON that is parsed
+    again (the change log). Without it SQLite rounds them to 15 significant digits, and
+    the caller puts back the exact values (the export: see exporting.py). PostgreSQL's
+    are always exact."""
+    if connection.vendor == "postgresql":
+        select = select.format(json=_POSTGRESQL_JSON.format(cast=cast))
+        # An array literal: psycopg's list adapter costs more than the query here.
+        array = "{" + ",".join(str(int(pk)) for pk in ids) + "}"
+        return _POSTGRESQL_EVENTS.format(select=select), [*params, array, array, array]
+    coordinates = _SQLITE_EXACT if exact else "{0}"
+    event_json = _SQLITE_EVENT_JSON.format(
+        latitude=coordinates.format("l.latitude"), longitude=coordinates.format("l.longitude")
+    )
+    sql = _SQLITE_EVENTS.format(
+        select=select.format(json=event_json), ids=", ".join(["%s"] * len(ids))
+    )
+    return sql, [*params, *ids]
