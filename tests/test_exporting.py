@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from http import HTTPStatus
 
 import pytest
@@ -185,3 +186,23 @@ def test_the_databases_json_keeps_the_order_of_actors_and_sources(api):
         "mediator",
         "bystander",
     ]
+
+
+def test_coordinates_are_written_as_the_api_writes_them(api):
+    """Exact, and short: 23.5891, not SQLite's 23.589099999999998 nor 23.5891000000000."""
+    EventFactory(location__latitude=23.5891, location__longitude=-0.000001)
+
+    (line,) = body(api.get(EXPORT, {"format": "jsonl"})).decode().splitlines()
+
+    # PostgreSQL spaces its JSON ("latitude" : 23.5891), SQLite does not.
+    assert re.search(r'"latitude" ?: ?23\.5891,', line)
+    assert json.loads(line)["location"]["longitude"] == -0.000001
+
+
+def test_coordinates_not_written_as_expected_are_still_put_right():
+    text = '{"location":{"latitude":1.0000000000000000,"longitude":2}}'
+
+    fixed = exporting._shortest_coordinates(1.0, 2.0, "1.0", "2.0", text)
+
+    assert json.loads(fixed) == {"location": {"latitude": 1.0, "longitude": 2.0}}
+    assert fixed == '{"location":{"latitude":1.0,"longitude":2.0}}'

@@ -194,10 +194,17 @@ _SQLITE_EVENT_JSON = """json_object(
   -- stored as 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC; shown as DRF shows it
   'created_at', replace(e.created_at, ' ', 'T') || 'Z',
   'updated_at', replace(e.updated_at, ' ', 'T') || 'Z')"""
+
+
 # SQLite writes a float in JSON with 15 significant digits (12.3456789012346 for
 # 12.345678901234567). With 17 the text reads back as the exact float, though not in
 # the shortest form Python writes (23.589099999999998 for 23.5891).
-_SQLITE_EXACT = "CASE WHEN {0} IS NULL THEN NULL ELSE json(printf('%%!.17g', {0})) END"
+def sqlite_exact(column: str) -> str:
+    """The SQLite float ``column`` as text that reads back as the same float."""
+    return f"printf('%%!.17g', {column})"
+
+
+_SQLITE_EXACT = f"CASE WHEN {{0}} IS NULL THEN NULL ELSE json({sqlite_exact('{0}')}) END"
 _SQLITE_EVENTS = """SELECT {select}
 FROM timeline_event e
 JOIN timeline_eventtype t ON t.id = e.event_type_id
@@ -260,10 +267,9 @@ def events_json_query(
     SQLite's is always text) and %s are the ``params``. The event is ``e``, its place
     ``l``.
 
-    ``exact``: coordinates that read back as the exact floats, for JSON that is parsed
-    again (the change log). Without it SQLite rounds them to 15 significant digits, and
-    the caller puts back the exact values (the export: see exporting.py). PostgreSQL's
-    are always exact."""
+    ``exact``: coordinates that read back as the exact floats. Without it SQLite rounds
+    them to 15 significant digits. PostgreSQL's are always exact, and in their shortest
+    form; SQLite's exact ones are not (exporting.py rewrites them for people to read)."""
     if connection.vendor == "postgresql":
         select = select.format(json=_POSTGRESQL_JSON.format(cast=cast))
         # An array literal: psycopg's list adapter costs more than the query here.
