@@ -199,10 +199,19 @@ def test_coordinates_are_written_as_the_api_writes_them(api):
     assert json.loads(line)["location"]["longitude"] == -0.000001
 
 
+def test_rounded_coordinates_are_put_right_in_the_text():
+    text = '{"title":"\\"latitude\\":1","location":{"latitude":12.3456789012346,"longitude":2.5}}'
+
+    fixed = exporting._shortest_coordinates(
+        12.345678901234567, 2.5, "12.3456789012346", "2.5", text
+    )
+
+    assert fixed == text.replace("12.3456789012346", "12.345678901234567")
+
+
 def test_coordinates_not_written_as_expected_are_still_put_right():
-    text = '{"location":{"latitude":1.0000000000000000,"longitude":2}}'
+    text = '{"location":{"latitude":1.00000000000000001,"longitude":2}}'
 
-    fixed = exporting._shortest_coordinates(1.0, 2.0, "1.0", "2.0", text)
+    fixed = exporting._shortest_coordinates(1.1, 2.0, "1.10000000000000", "2", text)
 
-    assert json.loads(fixed) == {"location": {"latitude": 1.0, "longitude": 2.0}}
-    assert fixed == '{"location":{"latitude":1.0,"longitude":2.0}}'
+    assert fixed == '{"location":{"latitude":1.1,"longitude":2.0}}'

@@ -22,7 +22,7 @@ from timeline.errors import QueryParameterError
 from timeline.filters import EventFilterSet
 from timeline.models import Event
 from timeline.renderers import EVENT_CSV_COLUMNS, feature, flatten_event
-from timeline.representation import EVENT_FIELDS, events_json_query, sqlite_exact
+from timeline.representation import EVENT_FIELDS, events_json_query, sqlite_json_float
 
 BATCH_SIZE = 2000
 
@@ -64,7 +64,7 @@ def _json_batches(queryset: QuerySet[Event]) -> Iterator[list[str]]:
     # On SQLite also each coordinate and its text in the JSON, for _shortest_coordinates.
     select = (
         "l.latitude, l.longitude, "
-        f"{sqlite_exact('l.latitude')}, {sqlite_exact('l.longitude')}, {{json}}"
+        f"{sqlite_json_float('l.latitude')}, {sqlite_json_float('l.longitude')}, {{json}}"
         if sqlite
         else "{json}"
     )
@@ -74,7 +74,7 @@ def _json_batches(queryset: QuerySet[Event]) -> Iterator[list[str]]:
         if not ids:
             return
         last = ids[-1]
-        sql, params = events_json_query(ids, exact=True, select=select)
+        sql, params = events_json_query(ids, exact=False, select=select)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
@@ -90,22 +90,27 @@ def _shortest_coordinates(
     longitude_text: str,
     text: str,
 ) -> str:
-    """SQLite's JSON with each coordinate as the API writes it (23.5891, not the exact
-    but longer 23.589099999999998 that SQLite writes): a text replacement, as the
-    keys "latitude": and "longitude": cannot occur inside a JSON string (its quotes
-    would be escaped). Parsing and encoding the event again cost a fifth of the export."""
+    """SQLite's JSON with each coordinate as the API writes it. SQLite writes 15
+    significant digits: the same text for most coordinates (23.5891), but a rounded
+    value for longer ones (12.3456789012346 for 12.345678901234567). Those are
+    replaced in the text, as the keys "latitude": and "longitude": cannot occur inside
+    a JSON string (their quotes would be escaped). Parsing and encoding every event
+    again instead cost a fifth of the export."""
     if latitude is None:
         return text
     for key, value, written in (
         ("latitude", latitude, latitude_text),
         ("longitude", longitude, longitude_text),
     ):
+        exact = orjson.dumps(value).decode()
+        if exact == written:
+            continue
         old = f'"{key}":{written}'
         if old not in text:  # not as expected: take the slow, sure way
             event = orjson.loads(text)
             event["location"]["latitude"], event["location"]["longitude"] = latitude, longitude
             return orjson.dumps(event).decode()
-        text = text.replace(old, f'"{key}":{orjson.dumps(value).decode()}', 1)
+        text = text.replace(old, f'"{key}":{exact}', 1)
     return text
 
 

@@ -199,12 +199,12 @@ _SQLITE_EVENT_JSON = """json_object(
 # SQLite writes a float in JSON with 15 significant digits (12.3456789012346 for
 # 12.345678901234567). With 17 the text reads back as the exact float, though not in
 # the shortest form Python writes (23.589099999999998 for 23.5891).
-def sqlite_exact(column: str) -> str:
-    """The SQLite float ``column`` as text that reads back as the same float."""
-    return f"printf('%%!.17g', {column})"
+def sqlite_json_float(column: str) -> str:
+    """The SQLite float ``column`` as json_object writes it (SQLite 3.40's json.c)."""
+    return f"printf('%%!.15g', {column})"
 
 
-_SQLITE_EXACT = f"CASE WHEN {{0}} IS NULL THEN NULL ELSE json({sqlite_exact('{0}')}) END"
+_SQLITE_EXACT = "CASE WHEN {0} IS NULL THEN NULL ELSE json(printf('%%!.17g', {0})) END"
 _SQLITE_EVENTS = """SELECT {select}
 FROM timeline_event e
 JOIN timeline_eventtype t ON t.id = e.event_type_id
