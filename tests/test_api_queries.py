@@ -444,3 +444,27 @@ def test_a_host_not_allowed_gets_a_json_400(client):
 
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert response.json()["code"] == "bad_request"
+
+
+def test_a_filter_form_is_built_once_for_each_set_of_filters(monkeypatch):
+    from timeline import filters
+
+    monkeypatch.setattr(filters, "_FORM_CLASSES", {})
+    first = filters.EventFilterSet({"country": "OM", "date_from": "2024"}).form
+    again = filters.EventFilterSet({"date_from": "2023", "country": "QA"}).form
+    other = filters.EventFilterSet({"country": "OM"}).form
+
+    assert type(first) is type(again)
+    assert type(other) is not type(first)
+    assert set(type(other).base_fields) == {"country"}
+
+
+def test_the_filter_forms_kept_are_bounded(monkeypatch):
+    from timeline import filters
+
+    monkeypatch.setattr(filters, "_FORM_CLASSES", {})
+    monkeypatch.setattr(filters, "MAX_FORM_CLASSES", 2)
+    for query in ({"country": "OM"}, {"q": "x"}, {"date_from": "2024"}):
+        assert filters.EventFilterSet(query).is_valid()
+
+    assert len(filters._FORM_CLASSES) == 2

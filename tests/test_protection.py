@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from pathlib import Path
 
@@ -150,6 +151,9 @@ def test_lists_carry_the_time_of_the_latest_change(api):
     later = api.get("/api/v1/actors/", HTTP_IF_MODIFIED_SINCE=response["Last-Modified"])
     assert later.status_code == HTTPStatus.NOT_MODIFIED
     assert Change.objects.count() == 1
+    (change,) = Change.objects.all()
+    shown = parsedate_to_datetime(response["Last-Modified"])
+    assert shown == change.at.replace(microsecond=0)  # HTTP dates are in whole seconds
 
 
 @pytest.mark.parametrize(

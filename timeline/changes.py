@@ -7,6 +7,7 @@ reader who has seen every change up to (at, id) never finds an older one later.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -117,3 +118,14 @@ def events_record(*, pks: list[int], user: User = None, action: str = ChangeActi
                 cast="jsonb",
             )
             cursor.execute(insert + sql, params)
+
+
+def latest_change() -> dt.datetime | None:
+    """When the latest change was made (every response's Last-Modified), in one plain
+    query: through the ORM's aggregate() it was a tenth of a list page's time."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT max(at) FROM {Change._meta.db_table}")
+        (latest,) = cursor.fetchone()
+    if isinstance(latest, str):  # SQLite keeps date-times as text, in UTC
+        latest = dt.datetime.fromisoformat(latest).replace(tzinfo=dt.UTC)
+    return latest

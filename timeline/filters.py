@@ -428,6 +428,22 @@ class RequestFilterSet(django_filters.FilterSet):
             }
         super().__init__(data, *args, **kwargs)
 
+    def get_form_class(self) -> type[forms.Form]:
+        """The form for these filters, built once for each set of filters a query uses
+        (django-filter builds a new form class on every request)."""
+        key = (type(self), tuple(self.filters))
+        form_class = _FORM_CLASSES.get(key)
+        if form_class is None:
+            form_class = super().get_form_class()
+            if len(_FORM_CLASSES) < MAX_FORM_CLASSES:  # bounded, whatever queries come
+                _FORM_CLASSES[key] = form_class
+        return form_class
+
+
+# Form classes by (FilterSet class, the filters a query uses): see get_form_class.
+_FORM_CLASSES: dict[tuple[type, tuple[str, ...]], type[forms.Form]] = {}
+MAX_FORM_CLASSES = 512
+
 
 class EventFilterSet(RequestFilterSet):
     country = country_filter(

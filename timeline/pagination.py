@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Model, Q, QuerySet
+from django.db.models import DateTimeField, Model, Q, QuerySet
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -165,10 +165,17 @@ class KeysetPagination(BasePagination):
         has_next = True if backwards else has_more
         has_previous = has_more if backwards else cursor is not None
 
+        text_time = isinstance(queryset.model._meta.get_field(key.field), DateTimeField)
+
         def edge(row: Model | dict[str, Any], backwards: bool) -> Cursor:
             # Rows are model instances, or dicts from values() (the event lists).
             if isinstance(row, dict):
-                return Cursor(key.ordering, _encode_value(row[key.field]), row["id"], backwards)
+                value = row[key.field]
+                if text_time and value.tzinfo is None:
+                    # SQLite's, in UTC: event lists read rows as the driver gives them
+                    # (representation.RawValuesIterable).
+                    value = value.replace(tzinfo=dt.UTC)
+                return Cursor(key.ordering, _encode_value(value), row["id"], backwards)
             return Cursor(key.ordering, _encode_value(getattr(row, key.field)), row.pk, backwards)
 
         self.next_cursor = edge(rows[-1], False) if rows and has_next else None

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.query import ValuesIterable
+from django.db.models.sql.constants import MULTI
 
 from timeline.models import Actor, Event, EventActor, EventSource, Source
 from timeline.serializers import EventSerializer
@@ -60,13 +62,35 @@ def value_columns(fields: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(columns))
 
 
+class RawValuesIterable(ValuesIterable):
+    """values() rows as the database driver gives them, without Django's converters: on
+    SQLite, date-times stay naive (in UTC) and booleans may be 0 or 1 (represent_events
+    reads both); PostgreSQL's driver gives the final values, and Django converts none
+    of these columns there."""
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        query = self.queryset.query
+        compiler = query.get_compiler(self.queryset.db)
+        names = list(query.selected or (*query.extra_select, *query.values_select))
+        for rows in compiler.execute_sql(
+            MULTI, chunked_fetch=self.chunked_fetch, chunk_size=self.chunk_size
+        ):
+            for row in rows:
+                yield dict(zip(names, row, strict=True))
+
+
 def event_rows(queryset: QuerySet[Event], fields: Sequence[str] = EVENT_FIELDS) -> QuerySet:
-    """The queryset as rows of the columns ``fields`` need (one query with the joins)."""
-    return queryset.values(*value_columns(fields))
+    """The queryset as rows of the columns ``fields`` need (one query with the joins),
+    as the driver gives them (RawValuesIterable; represent_events reads them)."""
+    rows = queryset.values(*value_columns(fields))
+    rows._iterable_class = RawValuesIterable
+    return rows
 
 
 def _datetime(value: dt.datetime) -> str:
-    # As DRF's DateTimeField writes it (UTC, 'Z').
+    """As DRF's DateTimeField writes it (UTC, 'Z')."""
+    if value.tzinfo is None:  # SQLite's, in UTC
+        return value.isoformat() + "Z"
     text = value.astimezone(dt.UTC).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
@@ -153,6 +177,8 @@ def represent_events(
                 event[name] = row[name].isoformat()
             elif name in ("created_at", "updated_at"):
                 event[name] = _datetime(row[name])
+            elif name == "ongoing":
+                event[name] = bool(row[name])
             else:
                 event[name] = row[name]
         events.append(event)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, F, Max, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.http import Http404, StreamingHttpResponse
 from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from timeline.changes import snapshot
+from timeline.changes import latest_change, snapshot
 from timeline.countries import country_name, to_alpha3
 from timeline.curation import (
     PreconditionRequired,
@@ -137,7 +137,7 @@ class ApiViewMixin:
             and response.status_code == status.HTTP_200_OK
             and not response.has_header("Last-Modified")
         ):
-            latest = Change.objects.aggregate(latest=Max("at"))["latest"]
+            latest = latest_change()
             if latest is not None:
                 response["Last-Modified"] = http_date(latest.timestamp())
         return response
