@@ -50,6 +50,7 @@ from timeline.importing import (
     jsonl_records,
 )
 from timeline.models import Actor, Change, Event, EventActor, EventSource, Location, Source
+from timeline.representation import events_by_id
 from timeline.taxonomy import EVENT_TYPES
 
 pytestmark = pytest.mark.django_db
@@ -561,6 +562,70 @@ def test_a_place_or_actor_checked_once_is_checked_again_when_it_differs():
         (2, "location.latitude: a number is required, not True."),
         (3, "actors[0].name: required."),
     ]
+
+
+def test_the_change_log_shows_each_imported_event_as_the_api_does():
+    """The database builds the imported events' snapshots (changes.events_record): they
+    are what the API shows, for places, actors and sources the import created and ones
+    it found (shown as stored, whatever case the file uses), and for updated events
+    (which keep their created_at)."""
+    LocationFactory(
+        name="Jebel Akhdar",
+        kind="site",
+        country_code="OM",
+        admin1="Ad Dakhiliyah",
+        latitude=23.0712345678901234,
+        longitude=57.66,
+        coordinate_precision="near",
+    )
+    ActorFactory(name="Royal Army of Oman", kind="armed_force", country_code="OM")
+    SourceFactory(
+        url="https://example.org/falcons",
+        publisher="IRNA",
+        title="Exercise begins",
+        published_on=dt.date(2024, 9, 30),
+    )
+    import_jsonl([valid_record(external_id="old", title="Before")])
+    Event.objects.filter(external_id="old").update(
+        created_at=dt.datetime(2020, 1, 2, tzinfo=dt.UTC)
+    )
+    found = valid_record(external_id="found")
+    found["location"]["name"] = "JEBEL AKHDAR"
+    found["actors"][0]["name"] = "royal army of oman"
+    found["sources"][0]["title"] = "Another title, the same URL"
+    new = valid_record(external_id="new", ongoing=False, summary="")
+    new["location"] = {
+        "name": "Muscat",
+        "kind": "city",
+        "country_code": "OM",
+        "admin1": "",
+        "latitude": 23.588123456789012,
+        "longitude": -0.000001,
+        "coordinate_precision": "exact",
+    }
+    new["actors"] = [{"name": "Qatar", "kind": "state", "country_code": "QA", "role": "host"}]
+    new["sources"] = [
+        {
+            "url": "",
+            "publisher": "Al Jazeera",
+            "title": "Visit",
+            "published_on": None,
+            "quote": "Q.",
+        }
+    ]
+    nowhere = valid_record(external_id="nowhere", location=None, actors=[], sources=[])
+    changed = valid_record(external_id="old", title="After")
+    Change.objects.all().delete()
+
+    summary = import_jsonl([found, new, nowhere, changed])
+
+    assert (summary.created["events"], summary.updated["events"]) == (3, 1)
+    logged = {c.object_id: c for c in Change.objects.filter(entity="event")}
+    shown = events_by_id(list(logged))
+    assert {pk: change.data for pk, change in logged.items()} == shown
+    old = Event.objects.get(external_id="old")
+    assert logged[old.pk].action == "updated"
+    assert shown[old.pk]["created_at"] == "2020-01-02T00:00:00Z"
 
 
 def test_the_fast_change_insert_writes_every_column_of_a_change():
