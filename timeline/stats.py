@@ -68,12 +68,6 @@ def parse_group_by(raw: str) -> list[str]:
     return names
 
 
-def _plain(key: str, value: Any) -> Any:
-    if key == "day" and value is not None:
-        return value.isoformat()
-    return value
-
-
 def event_stats(queryset: QuerySet[Event], group_by: list[str]) -> dict[str, Any]:
     """Count the events of ``queryset`` per group, sorted by the group keys.
 
@@ -89,16 +83,21 @@ def event_stats(queryset: QuerySet[Event], group_by: list[str]) -> dict[str, Any
         # One row per event, or per (event, actor) with group_by=actor: COUNT(*) is exact.
         .annotate(count=Count("*"))
         # NULL keys (events without a country or actor) sort first on every database.
-        .order_by(*(F(name).asc(nulls_first=True) for name in columns))[: MAX_GROUPS + 1]
+        .order_by(*(F(name).asc(nulls_first=True) for name in columns))
+        .values_list(*columns, "count")[: MAX_GROUPS + 1]
     )
     truncated = len(rows) > MAX_GROUPS
-    groups = []
-    for row in rows[:MAX_GROUPS]:
-        plain = {key.removeprefix(PREFIX): value for key, value in row.items()}
-        groups.append({name: _plain(name, value) for name, value in plain.items()})
+    # Tuples zipped into dicts: at 10,000 events there are a few thousand groups, and
+    # building each through values() dicts was half the endpoint's time.
+    keys = [*(name.removeprefix(PREFIX) for name in columns), "count"]
+    groups = [dict(zip(keys, row, strict=True)) for row in rows[:MAX_GROUPS]]
+    if "day" in group_by:
+        for group in groups:
+            if group["day"] is not None:
+                group["day"] = group["day"].isoformat()
     return {
         "group_by": group_by,
         "groups": groups,
-        "total": sum(group["count"] for group in groups),
+        "total": sum(row[-1] for row in rows[:MAX_GROUPS]),
         "truncated": truncated,
     }
