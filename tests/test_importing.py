@@ -534,9 +534,10 @@ def test_the_queries_do_not_grow_with_the_rows():
     # lock; event types, places, actors, sources (each read once); the batch's existing
     # events; the new events' ids; INSERT (COPY on PostgreSQL) the events, their actor
     # links, their source links: 12. PostgreSQL also reads the event table's size
-    # once, for its planner statistics (_Importer._analyze). Then the change log of
-    # the created events: whatever events_record costs.
-    fixed = 12 + (connection.vendor == "postgresql")
+    # once, for its planner statistics (_Importer._analyze); SQLite reads, sets and
+    # restores its page cache size (_sqlite_cache). Then the change log of the created
+    # events: whatever events_record costs.
+    fixed = 12 + (1 if connection.vendor == "postgresql" else 3)
     three = list(Event.objects.values_list("pk", flat=True)[:3])
     with CaptureQueriesContext(connection) as logging:
         events_record(pks=three, action="created")
@@ -626,6 +627,23 @@ def test_the_change_log_shows_each_imported_event_as_the_api_does():
     old = Event.objects.get(external_id="old")
     assert logged[old.pk].action == "updated"
     assert shown[old.pk]["created_at"] == "2020-01-02T00:00:00Z"
+
+
+def test_sqlite_imports_with_a_larger_page_cache_and_restores_it():
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's page cache")
+
+    def cache_size() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            return cursor.fetchone()[0]
+
+    before = cache_size()
+    seen = []
+    import_jsonl([valid_record()], progress=lambda rows: seen.append(cache_size()))
+
+    assert seen == [-importing.SQLITE_IMPORT_CACHE_KIB]
+    assert cache_size() == before
 
 
 def test_the_fast_change_insert_writes_every_column_of_a_change():

@@ -99,7 +99,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
@@ -1387,6 +1387,43 @@ def events_import(
     each batch."""
     summary = ImportSummary()
     changes_lock()
+    with _sqlite_cache(SQLITE_IMPORT_CACHE_KIB):
+        _import(records, summary, dataset, skip_invalid, user, batch_size, progress)
+    return summary
+
+
+# SQLite's page cache for the import's connection, while it runs. The default (2 MB)
+# holds little of the indexes of a large table, and each insert read their pages
+# again: 100,000 new events into a table of 1,000,000 went at 7,500 events/s with it,
+# 9,400 with this (docs/performance.md). Memory is taken only as pages are read.
+SQLITE_IMPORT_CACHE_KIB = 256 * 1024
+
+
+@contextmanager
+def _sqlite_cache(kib: int) -> Iterator[None]:
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (before,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA cache_size = -{int(kib)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(before)}")
+
+
+def _import(
+    records: Iterable[tuple[int, Record]],
+    summary: ImportSummary,
+    dataset: str | None,
+    skip_invalid: bool,
+    user: User,
+    batch_size: int,
+    progress: Callable[[int], None] | None,
+) -> None:
     importer = _Importer(dataset=dataset or DEFAULT_DATASET, user=user, summary=summary)
     batch: list[_Row] = []
     for number, record in records:
@@ -1409,4 +1446,3 @@ def events_import(
     importer.write(batch)
     if progress is not None:
         progress(summary.rows)
-    return summary
