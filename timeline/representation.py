@@ -235,7 +235,7 @@ _SQLITE_EVENTS = """SELECT {select}
 FROM timeline_event e
 JOIN timeline_eventtype t ON t.id = e.event_type_id
 LEFT JOIN timeline_location l ON l.id = e.location_id
-WHERE e.id IN ({ids}) ORDER BY e.id"""
+WHERE e.id IN (SELECT value FROM json_each(%s)) ORDER BY e.id"""
 
 # Microseconds only when there are some, as Python's isoformat() writes them.
 _PG_TIME = (
@@ -305,7 +305,7 @@ def events_json_query(
     event_json = _SQLITE_EVENT_JSON.format(
         latitude=coordinates.format("l.latitude"), longitude=coordinates.format("l.longitude")
     )
-    sql = _SQLITE_EVENTS.format(
-        select=select.format(json=event_json), ids=", ".join(["%s"] * len(ids))
-    )
-    return sql, [*params, *ids]
+    # The ids as one JSON array: one parameter, whatever their number (SQLite may be
+    # built with a limit of 999), and cheaper to bind than one parameter each.
+    sql = _SQLITE_EVENTS.format(select=select.format(json=event_json))
+    return sql, [*params, "[" + ",".join(str(int(pk)) for pk in ids) + "]"]
