@@ -222,14 +222,14 @@ _SQLITE_EVENT_JSON = """json_object(
   'updated_at', replace(e.updated_at, ' ', 'T') || 'Z')"""
 
 
-# SQLite writes a float in JSON with 15 significant digits (12.3456789012346 for
-# 12.345678901234567). With 17 the text reads back as the exact float, though not in
-# the shortest form Python writes (23.589099999999998 for 23.5891).
 def sqlite_json_float(column: str) -> str:
-    """The SQLite float ``column`` as json_object writes it (SQLite 3.40's json.c)."""
+    """The SQLite float ``column`` as json_object writes it: 15 significant digits
+    (SQLite 3.40's json.c), 12.3456789012346 for 12.345678901234567."""
     return f"printf('%%!.15g', {column})"
 
 
+# With 17 significant digits the text reads back as the exact float, though not in the
+# shortest form Python writes (23.589099999999998 for 23.5891).
 _SQLITE_EXACT = "CASE WHEN {0} IS NULL THEN NULL ELSE json(printf('%%!.17g', {0})) END"
 _SQLITE_EVENTS = """SELECT {select}
 FROM timeline_event e
@@ -293,9 +293,10 @@ def events_json_query(
     SQLite's is always text) and %s are the ``params``. The event is ``e``, its place
     ``l``.
 
-    ``exact``: coordinates that read back as the exact floats. Without it SQLite rounds
-    them to 15 significant digits. PostgreSQL's are always exact, and in their shortest
-    form; SQLite's exact ones are not (exporting.py rewrites them for people to read)."""
+    ``exact``: coordinates that read back as the exact floats (for the change log,
+    which is parsed again). Without it SQLite rounds them to 15 significant digits, and
+    exporting.py puts back the exact ones, in the shortest form. PostgreSQL's are always
+    exact and shortest."""
     if connection.vendor == "postgresql":
         select = select.format(json=_POSTGRESQL_JSON.format(cast=cast))
         # An array literal: psycopg's list adapter costs more than the query here.
