@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import re
+import threading
 from http import HTTPStatus
 
 import pytest
@@ -215,3 +216,110 @@ def test_coordinates_not_written_as_expected_are_still_put_right():
     fixed = exporting._shortest_coordinates(1.1, 2.0, "1.10000000000000", "2", text)
 
     assert fixed == '{"location":{"latitude":1.1,"longitude":2.0}}'
+
+
+# -- reading ahead in threads (outside a transaction) ---------------------------------------
+def reader_threads() -> list:
+    return [t for t in threading.enumerate() if t.name.startswith("export-reader")]
+
+
+@pytest.fixture
+def committed_events(monkeypatch) -> list:
+    """Events committed (other connections see them), in batches of 3."""
+    monkeypatch.setattr(exporting, "BATCH_SIZE", 3)
+    made = []
+    for n in range(8):
+        event = EventFactory(location__latitude=10 + n / 7, location__longitude=-n / 3)
+        EventActorFactory(event=event)
+        EventSourceFactory(event=event)
+        made.append(event)
+    EventFactory(location=None)
+    return made
+
+
+def exported(export_format: str = "jsonl") -> bytes:
+    from timeline.models import Event
+
+    return b"".join(exporting.events_export(Event.objects.all(), export_format))
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("export_format", ["jsonl", "csv", "geojson"])
+def test_threads_read_ahead_outside_a_transaction_and_export_the_same(
+    committed_events, monkeypatch, export_format
+):
+    read_ahead = exporting._read_ahead
+    calls = []
+    monkeypatch.setattr(
+        exporting, "_read_ahead", lambda *args: calls.append(1) or read_ahead(*args)
+    )
+
+    threaded = exported(export_format)
+    monkeypatch.setattr(exporting, "READERS", 1)
+    alone = exported(export_format)
+
+    assert calls == [1]  # the first export read ahead, the second did not
+    assert threaded == alone
+    lines = threaded.decode().splitlines()
+    if export_format == "jsonl":
+        assert [json.loads(line) for line in lines] == [
+            events_by_id([e["id"]])[e["id"]] for e in map(json.loads, lines)
+        ]
+        assert len(lines) == 9
+    assert not reader_threads()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_error_in_a_reader_thread_reaches_the_caller(committed_events, monkeypatch):
+    json_texts = exporting._json_texts
+
+    def failing(ids):
+        if ids[0] > committed_events[2].pk:
+            raise RuntimeError("connection lost")
+        return json_texts(ids)
+
+    monkeypatch.setattr(exporting, "_json_texts", failing)
+
+    with pytest.raises(RuntimeError, match="connection lost"):
+        exported()
+    assert not reader_threads()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_export_stopped_early_ends_its_threads(committed_events):
+    from timeline.models import Event
+
+    chunks = exporting.events_export(Event.objects.all(), "jsonl")
+    first = next(chunks)
+    chunks.close()  # as a server does when the client disconnects
+
+    assert first.count(b"\n") == 3
+    assert not reader_threads()
+
+
+def test_inside_a_transaction_the_export_reads_in_its_own_connection(api, events, monkeypatch):
+    # The test's transaction: other connections would not see these events.
+    monkeypatch.setattr(exporting, "_read_ahead", None)  # would fail if called
+
+    lines = body(api.get(EXPORT, {"format": "jsonl"})).decode().splitlines()
+
+    assert len(lines) == len(events) + 1
+
+
+@pytest.mark.parametrize("export_format", ["jsonl", "geojson"])
+def test_a_batch_deleted_while_exporting_leaves_no_gap(events, monkeypatch, export_format):
+    """Its ids were read, then its events deleted before their JSON was: the export
+    still parses."""
+    json_texts = exporting._json_texts
+    monkeypatch.setattr(
+        exporting, "_json_texts", lambda ids: [] if ids[0] == events[3].pk else json_texts(ids)
+    )
+    from timeline.models import Event
+
+    text = b"".join(exporting.events_export(Event.objects.all(), export_format)).decode()
+
+    if export_format == "jsonl":
+        assert all(line.strip() for line in text.splitlines())
+        assert len(text.splitlines()) == len(events) + 1 - 3
+    else:
+        assert len(json.loads(text)["features"]) == len(events) - 3
