@@ -254,8 +254,9 @@ def test_threads_read_ahead_outside_a_transaction_and_export_the_same(
         exporting, "_read_ahead", lambda *args: calls.append(1) or read_ahead(*args)
     )
 
+    monkeypatch.setattr(exporting, "READERS", {"postgresql": 2, "sqlite": 2})
     threaded = exported(export_format)
-    monkeypatch.setattr(exporting, "READERS", 1)
+    monkeypatch.setattr(exporting, "READERS", {})
     alone = exported(export_format)
 
     assert calls == [1]  # the first export read ahead, the second did not
@@ -271,6 +272,7 @@ def test_threads_read_ahead_outside_a_transaction_and_export_the_same(
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_error_in_a_reader_thread_reaches_the_caller(committed_events, monkeypatch):
+    monkeypatch.setattr(exporting, "READERS", {"postgresql": 2, "sqlite": 2})
     json_texts = exporting._json_texts
 
     def failing(ids):
@@ -286,8 +288,10 @@ def test_an_error_in_a_reader_thread_reaches_the_caller(committed_events, monkey
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_an_export_stopped_early_ends_its_threads(committed_events):
+def test_an_export_stopped_early_ends_its_threads(committed_events, monkeypatch):
     from timeline.models import Event
+
+    monkeypatch.setattr(exporting, "READERS", {"postgresql": 2, "sqlite": 2})
 
     chunks = exporting.events_export(Event.objects.all(), "jsonl")
     first = next(chunks)

@@ -2,7 +2,7 @@
 
 The events are read in batches of BATCH_SIZE, each the next ids after the last one
 (a keyset on id: no OFFSET, no server-side cursor), with each event's JSON built by
-the database (READERS batches at once), and written as they come, so memory does not
+the database (on PostgreSQL two batches at once: READERS), and written as they come, so memory does not
 grow with the number of events. The same generator serves `manage.py export_events`
 and /api/v1/events/export/.
 """
@@ -63,15 +63,16 @@ def _query_dict(values: dict[str, str]) -> QueryDict:
 
 def _json_batches(queryset: QuerySet[Event]) -> Iterator[list[str]]:
     """The events' JSON texts, BATCH_SIZE at a time: the ids come from the filtered
-    queryset (the filters stay the ORM's), the JSON from the database, built by READERS
-    threads at once when the caller is not inside a transaction (see _read_ahead)."""
+    queryset (the filters stay the ORM's), the JSON from the database, built by several
+    threads at once (READERS) when the caller is not inside a transaction."""
     id_batches = _id_batches(queryset)
-    if READERS < 2 or connection.in_atomic_block:
+    readers = READERS.get(connection.vendor, 1)
+    if readers < 2 or connection.in_atomic_block:
         # Other connections would not see this transaction's rows: read them here.
         for ids in id_batches:
             yield _json_texts(ids)
         return
-    yield from _read_ahead(id_batches, READERS)
+    yield from _read_ahead(id_batches, readers)
 
 
 def _id_batches(queryset: QuerySet[Event]) -> Iterator[list[int]]:
@@ -101,11 +102,13 @@ def _json_texts(ids: list[int]) -> list[str]:
     return [_shortest_coordinates(*row) for row in rows] if sqlite else [text for (text,) in rows]
 
 
-# Threads that build batches' JSON at once, each on its own database connection.
-# Building the JSON is the database's work (docs/performance.md): on PostgreSQL one
-# server process per connection, on SQLite a query that releases Python's lock. With two
-# on two cores, 100,000 events went from 29,000 to 60,000 events/s on PostgreSQL.
-READERS = 2
+# Threads that build batches' JSON at once, each on its own database connection, by
+# database. On PostgreSQL the JSON is built by one server process per connection: two
+# on two cores took 100,000 events from 24,000 to 50,000 events/s. On SQLite the
+# threads would share this process and Python's lock with the writing: at 100,000
+# events two were slower than one (41,000 against 50,000 events/s), at 1,000,000
+# faster (47,000 against 39,000), so one, as for most files SQLite serves.
+READERS = {"postgresql": 2, "sqlite": 1}
 
 
 def _read_ahead(id_batches: Iterator[list[int]], readers: int) -> Iterator[list[str]]:
