@@ -303,6 +303,7 @@ def test_an_export_stopped_early_ends_its_threads(committed_events, monkeypatch)
 
 def test_inside_a_transaction_the_export_reads_in_its_own_connection(api, events, monkeypatch):
     # The test's transaction: other connections would not see these events.
+    monkeypatch.setattr(exporting, "READERS", {"postgresql": 2, "sqlite": 2})
     monkeypatch.setattr(exporting, "_read_ahead", None)  # would fail if called
 
     lines = body(api.get(EXPORT, {"format": "jsonl"})).decode().splitlines()

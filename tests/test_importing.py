@@ -535,7 +535,7 @@ def test_the_queries_do_not_grow_with_the_rows():
     # events; the new events' ids; INSERT (COPY on PostgreSQL) the events, their actor
     # links, their source links: 12. PostgreSQL also reads the event table's size
     # once, for its planner statistics (_Importer._analyze); SQLite reads, sets and
-    # restores its page cache size (_sqlite_cache). Then the change log of the created
+    # restores its page cache size (bulk.sqlite_page_cache). Then the change log of the created
     # events: whatever events_record costs.
     fixed = 12 + (1 if connection.vendor == "postgresql" else 3)
     three = list(Event.objects.values_list("pk", flat=True)[:3])

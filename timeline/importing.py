@@ -61,8 +61,8 @@ Cost
     looks up its existing events by (dataset, external_id) and their links in a few
     queries. New places, actors and sources are written with bulk_create; events and
     their links, a few rows for every event, with one executemany per table and batch
-    on SQLite and one COPY on PostgreSQL (_insert), under ids taken beforehand
-    (_event_ids); the change log's snapshots of the events are built and inserted by
+    on SQLite and one COPY on PostgreSQL (timeline.bulk), under ids taken beforehand
+    (bulk.event_ids); the change log's snapshots of the events are built and inserted by
     the database (changes.events_record). docs/performance.md has the figures and
     what remains: on SQLite the inserts and the snapshots are most of the time; on
     PostgreSQL also the full-text index and the foreign-key checks at commit.
@@ -99,7 +99,6 @@ import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
@@ -113,7 +112,7 @@ from django.core.validators import URLValidator
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from timeline import changes
+from timeline import bulk, changes
 from timeline.changes import User, changes_lock
 from timeline.countries import to_alpha2
 from timeline.models import (
@@ -1134,12 +1133,12 @@ class _Importer:
             EventActor.objects.filter(event_id__in=chunk).delete()
             EventSource.objects.filter(event_id__in=chunk).delete()
         linked = [*zip(created_ids, created, strict=True), *relinked]
-        _insert(
+        bulk.rows_insert(
             EventActor,
             ("event_id", "actor_id", "role"),
             [(pk, _pk(ref), role) for pk, row in linked for ref, role in row.actors],
         )
-        _insert(
+        bulk.rows_insert(
             EventSource,
             ("event_id", "source_id", "quote"),
             [(pk, _pk(ref), quote) for pk, row in linked for ref, quote in row.sources],
@@ -1190,48 +1189,6 @@ EVENT_INSERT_COLUMNS = (
 EVENT_UPDATE_COLUMNS = (*COMPARED, "location_id", "country_code", "updated_at")
 
 
-def _executemany(sql: str, rows: list[tuple]) -> None:
-    """Run one statement for many rows of database-ready values.
-
-    For the rows an import writes once per event (the event and its links), in
-    place of bulk_create and bulk_update: bulk_create builds a model instance and
-    compiles every value through its field, measured at 4 to 5 times the database's
-    own work; bulk_update's CASE WHEN statements took minutes for 100,000 events."""
-    if rows:
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, rows)
-
-
-def _columns(model: type[models.Model], names: tuple[str, ...]) -> list[str]:
-    return [connection.ops.quote_name(model._meta.get_field(name).column) for name in names]
-
-
-def _insert(
-    model: type[models.Model],
-    names: tuple[str, ...],
-    rows: list[tuple],
-) -> None:
-    """INSERT rows of database-ready values (in ``names``' order) into the model's
-    table: COPY on PostgreSQL (measured at twice the speed of INSERT for events, five
-    times for their links), else one executemany."""
-    if not rows:
-        return
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = _columns(model, names)
-    if connection.vendor == "postgresql":
-        sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-        with connection.cursor() as cursor:
-            # Logged like any query when queries are (DEBUG, tests): Django's cursor has
-            # no copy(), so the COPY runs on psycopg's own cursor.
-            logged = cursor.debug_sql(sql) if connection.queries_logged else nullcontext()
-            with logged, cursor.cursor.copy(sql) as copy:
-                for row in rows:
-                    copy.write_row(row)
-        return
-    placeholders = ", ".join(["%s"] * len(names))
-    _executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", rows)
-
-
 def _event_values(row: _Row) -> tuple:
     """The row's values for COMPARED, location_id and country_code, database-ready."""
     title, summary, event_type_id, start, end, precision, ongoing, certainty = row.values
@@ -1253,8 +1210,8 @@ def _event_values(row: _Row) -> tuple:
 def _events_insert(rows: list[_Row], now: dt.datetime) -> list[int]:
     """Create the rows' events; their ids, in the rows' order."""
     stamp = connection.ops.adapt_datetimefield_value(now)
-    ids = _event_ids(len(rows))
-    _insert(
+    ids = bulk.event_ids(len(rows))
+    bulk.rows_insert(
         Event,
         ("id", *EVENT_INSERT_COLUMNS),
         [
@@ -1265,37 +1222,14 @@ def _events_insert(rows: list[_Row], now: dt.datetime) -> list[int]:
     return ids
 
 
-def _event_ids(count: int) -> list[int]:
-    """Ids for this many new events, taken before they are inserted, so that their
-    links can be written without reading the events back."""
-    if not count:
-        return []
-    table = Event._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [table, count],
-            )
-            return [pk for (pk,) in cursor.fetchall()]
-        # SQLite: the next ids after the highest ever used (AUTOINCREMENT keeps it in
-        # sqlite_sequence). Nobody else can take them: the import's transaction holds
-        # the write lock from its start (settings: transaction_mode IMMEDIATE).
-        cursor.execute(
-            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0),"
-            f" coalesce((SELECT max(id) FROM {connection.ops.quote_name(table)}), 0))",
-            [table],
-        )
-        (last,) = cursor.fetchone()
-    return list(range(last + 1, last + 1 + count))
-
-
 def _events_update(rows: list[tuple[int, _Row]], now: dt.datetime) -> None:
     """Write the rows over these events (by id), with a new updated_at."""
     stamp = connection.ops.adapt_datetimefield_value(now)
     table = connection.ops.quote_name(Event._meta.db_table)
-    assignments = ", ".join(f"{column} = %s" for column in _columns(Event, EVENT_UPDATE_COLUMNS))
-    _executemany(
+    assignments = ", ".join(
+        f"{column} = %s" for column in bulk.columns(Event, EVENT_UPDATE_COLUMNS)
+    )
+    bulk.executemany(
         f"UPDATE {table} SET {assignments} WHERE {connection.ops.quote_name('id')} = %s",
         [(*_event_values(row), stamp, pk) for pk, row in rows],
     )
@@ -1308,7 +1242,7 @@ def _events_by_key(keys: list[tuple[str, str]], *columns: str) -> dict[tuple[str
     for dataset, external_id in keys:
         by_dataset[dataset].append(external_id)
     table = connection.ops.quote_name(Event._meta.db_table)
-    selected = ", ".join(_columns(Event, ("external_id", *columns)))
+    selected = ", ".join(bulk.columns(Event, ("external_id", *columns)))
     found = {}
     with connection.cursor() as cursor:
         for dataset, external_ids in by_dataset.items():
@@ -1338,7 +1272,7 @@ def _log_created(model: type[models.Model], instances: list[Any], user: User) ->
     entity, serializer = changes.ENTITIES[model]
     at = connection.ops.adapt_datetimefield_value(timezone.now())
     logged_by = user.pk if user is not None and user.is_authenticated else None
-    _insert(
+    bulk.rows_insert(
         Change,
         CHANGE_COLUMNS,
         [
@@ -1387,32 +1321,15 @@ def events_import(
     each batch."""
     summary = ImportSummary()
     changes_lock()
-    with _sqlite_cache(SQLITE_IMPORT_CACHE_KIB):
+    with bulk.sqlite_page_cache(SQLITE_IMPORT_CACHE_KIB):
         _import(records, summary, dataset, skip_invalid, user, batch_size, progress)
     return summary
 
 
-# SQLite's page cache for the import's connection, while it runs. The default (2 MB)
-# holds little of the indexes of a large table, and each insert read their pages
-# again: 100,000 new events into a table of 1,000,000 went at 7,500 events/s with it,
-# 9,400 with this (docs/performance.md). Memory is taken only as pages are read.
+# SQLite's page cache while an import runs (bulk.sqlite_page_cache): 100,000 new events
+# into a table of 1,000,000 went at 7,500 events/s with the default 2 MB, 9,400 with
+# this (docs/performance.md).
 SQLITE_IMPORT_CACHE_KIB = 256 * 1024
-
-
-@contextmanager
-def _sqlite_cache(kib: int) -> Iterator[None]:
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        (before,) = cursor.fetchone()
-        cursor.execute(f"PRAGMA cache_size = -{int(kib)}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(before)}")
 
 
 def _import(

@@ -23,8 +23,7 @@ import time
 import unicodedata
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any, TypeVar
@@ -34,6 +33,7 @@ from django.db import connection, models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from timeline import bulk
 from timeline.models import (
     Actor,
     ActorKind,
@@ -61,7 +61,7 @@ MAX_ACTORS = 50_000
 MAX_SOURCES = 20_000
 # Rows per query when matching rows on their keys: under SQLite's 999 parameters.
 LOOKUP_CHUNK = 500
-# SQLite's page cache while generating, in KiB (see _sqlite_cache).
+# SQLite's page cache while generating, in KiB (bulk.sqlite_page_cache).
 SQLITE_CACHE_KIB = 128 * 1024
 
 
@@ -667,16 +667,9 @@ class _Insert:
 
     def __init__(self, model: type[models.Model], names: Sequence[str]) -> None:
         meta = model._meta
-        self.table = meta.db_table
-        self.fields = [meta.get_field(name) for name in names]
+        self.model = model
         self.others = [f for f in meta.concrete_fields if not f.primary_key and f.name not in names]
-        columns = ", ".join(
-            connection.ops.quote_name(f.column) for f in [*self.fields, *self.others]
-        )
-        placeholders = ", ".join(["%s"] * (len(self.fields) + len(self.others)))
-        table = connection.ops.quote_name(self.table)
-        self.sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
-        self.copy_sql = f"COPY {table} ({columns}) FROM STDIN"
+        self.names = (*names, *(f.name for f in self.others))
 
     def run(self, rows: list[tuple[Any, ...]]) -> None:
         now = timezone.now()
@@ -689,67 +682,15 @@ class _Insert:
             )
             for f in self.others
         )
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # executemany would send one statement a row, each parsed and planned.
-                with cursor.cursor.copy(self.copy_sql) as copy:
-                    for row in rows:
-                        copy.write_row(row + tail)
-            else:
-                cursor.executemany(self.sql, [row + tail for row in rows])
+        bulk.rows_insert(self.model, self.names, [row + tail for row in rows])
 
 
-@contextmanager
-def _sqlite_cache() -> Iterator[None]:
-    """On SQLite, a page cache of SQLITE_CACHE_KIB while generating. The default 2 MB
-    is small for the events' indexes, which grow at random places (by country, by
-    date...): each insert then reads pages back from the file. Put back afterwards."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        (before,) = cursor.fetchone()
-        cursor.execute(f"PRAGMA cache_size = {-SQLITE_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(before)}")
-
-
-def _events_insert(insert: _Insert, dataset: str, events: list[tuple[Any, ...]]) -> dict[str, int]:
-    """Insert a batch of events (rows of EVENT_FIELDS); their ids by external_id.
-
-    PostgreSQL: the ids are taken from the table's sequence first (COPY returns none)
-    and inserted with the rows. SQLite: looked up after the insert, in the partial
-    unique index on (dataset, external_id): the query repeats the index's condition,
-    NOT (external_id = ''), without which SQLite would not use it. (PostgreSQL would,
-    but with the statistics of a table still being filled it may scan the dataset.)
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [Event._meta.db_table, len(events)],
-            )
-            pks = [pk for (pk,) in cursor.fetchall()]
-        insert.run([(pk, *row) for pk, row in zip(pks, events, strict=True)])
-        return {row[-1]: pk for pk, row in zip(pks, events, strict=True)}
-
-    insert.run(events)
-    table = connection.ops.quote_name(Event._meta.db_table)
-    ids: dict[str, int] = {}
-    with connection.cursor() as cursor:
-        for start in range(0, len(events), LOOKUP_CHUNK):
-            chunk = [row[-1] for row in events[start : start + LOOKUP_CHUNK]]
-            cursor.execute(
-                f"SELECT external_id, id FROM {table} WHERE dataset = %s "
-                f"AND NOT (external_id = '') AND external_id IN ({', '.join(['%s'] * len(chunk))})",
-                [dataset, *chunk],
-            )
-            ids.update(cursor.fetchall())
-    return ids
+def _events_insert(insert: _Insert, events: list[tuple[Any, ...]]) -> dict[str, int]:
+    """Insert a batch of events (rows of EVENT_FIELDS) under ids taken first (COPY
+    returns none); their ids by external_id."""
+    pks = bulk.event_ids(len(events))
+    insert.run([(pk, *row) for pk, row in zip(pks, events, strict=True)])
+    return {row[-1]: pk for pk, row in zip(pks, events, strict=True)}
 
 
 def _day_pool(rng: random.Random, count: int) -> tuple[list[dt.date], list[float]]:
@@ -851,13 +792,10 @@ def events_generate(
         )
         types.append((pk, TYPE_PHRASES.get(top, "act over"), mode.replace("-", " "), roles))
 
-    with_ids = connection.vendor == "postgresql"  # see _events_insert
-    insert_events = _Insert(
-        Event, (Event._meta.pk.name, *EVENT_FIELDS) if with_ids else EVENT_FIELDS
-    )
+    insert_events = _Insert(Event, (Event._meta.pk.name, *EVENT_FIELDS))
     insert_actors = _Insert(EventActor, ("event", "actor", "role"))
     insert_sources = _Insert(EventSource, ("event", "source", "quote"))
-    with _sqlite_cache():
+    with bulk.sqlite_page_cache(SQLITE_CACHE_KIB):
         for first in range(1, count + 1, batch_size):
             events, actor_links, source_links = _event_batch(
                 rng,
@@ -869,7 +807,7 @@ def events_generate(
                 days=(day_pool, day_cumulative),
             )
             with transaction.atomic():
-                ids = _events_insert(insert_events, dataset, events)
+                ids = _events_insert(insert_events, events)
                 insert_actors.run([(ids[external_id], *link) for external_id, *link in actor_links])
                 insert_sources.run(
                     [(ids[external_id], *link) for external_id, *link in source_links]
