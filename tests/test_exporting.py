@@ -161,6 +161,7 @@ def test_the_databases_json_equals_the_apis_for_awkward_values(api):
     )
     EventActorFactory(event=event, actor__name='The "Eagles" \\ Ü')
     EventFactory(location=None)
+    EventFactory(location__latitude=10.0, location__longitude=-180.0)  # 10.0, not 10
     whole_second = timezone.now().replace(microsecond=0) - dt.timedelta(days=1)
     Event.objects.filter(pk=event.pk).update(updated_at=whole_second)
 

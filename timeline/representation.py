@@ -251,8 +251,8 @@ _PG_TIME = (
 # per event (docs/performance.md). Each value is the JSON text of a column: to_json
 # for strings (the escaping json_build_object uses), the column's text for numbers and
 # booleans (floats in their shortest exact form, as Python writes them). Every column
-# shown is NOT NULL but those wrapped in COALESCE: a NULL would make the whole text
-# NULL.
+# shown is NOT NULL but those handled apart (coordinates, a source's date, the place):
+# a NULL would make the whole text NULL.
 def _pg_object(*fields: tuple[str, str]) -> str:
     """SQL concatenating a JSON object: (key, SQL giving the value's JSON text)."""
     return (
@@ -271,6 +271,17 @@ def _pg_quoted(text: str) -> str:
     return f"'\"' || {text} || '\"'"
 
 
+def _pg_float(column: str) -> str:
+    """A nullable float as Python writes it: PostgreSQL's text is the shortest exact
+    form too, but without ".0" for whole numbers (10, -0 where Python writes 10.0,
+    -0.0); coordinates are far below 1e15, where both switch to exponents."""
+    return (
+        f"CASE WHEN {column} IS NULL THEN 'null'"
+        f" WHEN {column} = trunc({column}) AND abs({column}) < 1e15 THEN {column}::text || '.0'"
+        f" ELSE {column}::text END"
+    )
+
+
 def _pg_date(column: str) -> str:
     return _pg_quoted(f"to_char({column}, 'YYYY-MM-DD')")
 
@@ -281,8 +292,8 @@ _PG_LOCATION = _pg_object(
     ("kind", _pg_string("l.kind")),
     ("country_code", _pg_string("l.country_code")),
     ("admin1", _pg_string("l.admin1")),
-    ("latitude", "COALESCE(l.latitude::text, 'null')"),
-    ("longitude", "COALESCE(l.longitude::text, 'null')"),
+    ("latitude", _pg_float("l.latitude")),
+    ("longitude", _pg_float("l.longitude")),
     ("coordinate_precision", _pg_string("l.coordinate_precision")),
 )
 _POSTGRESQL_JSON = _pg_object(
