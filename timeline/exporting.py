@@ -107,7 +107,8 @@ def _json_texts(ids: list[int]) -> list[str]:
 # on two cores took 100,000 events from 24,000 to 50,000 events/s. On SQLite the
 # threads would share this process and Python's lock with the writing: at 100,000
 # events two were slower than one (41,000 against 50,000 events/s), at 1,000,000
-# faster (47,000 against 39,000), so one, as for most files SQLite serves.
+# faster once (47,000 against 39,000) and slower in a later test (three pairs), so
+# one.
 READERS = {"postgresql": 2, "sqlite": 1}
 
 
