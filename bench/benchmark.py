@@ -306,14 +306,17 @@ def bulk(env: dict[str, str], size: int) -> dict:
             "from django.core.management import call_command\n"
             "t = time.perf_counter()\n"
             f"call_command('export_events', '--format', 'jsonl', '-o', {str(path)!r})\n"
-            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
+            " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
         )
         out = run([PYTHON, "manage.py", "shell", "-c", script], env, capture_output=True).stdout
-        seconds, rss_kb = out.strip().splitlines()[-1].split()
+        seconds, rss_kb, readers_rss_kb = out.strip().splitlines()[-1].split()
         exported = sum(1 for _ in path.open())
         result = {
             "export_events_per_s": exported / float(seconds),
             "export_peak_rss_mb": int(rss_kb) / 1024,
+            # The largest reader process's (SQLite's export forks them; 0 if none).
+            "export_reader_rss_mb": int(readers_rss_kb) / 1024,
         }
         target_url = (
             f"sqlite:///{Path(folder) / 'import.sqlite3'}"
@@ -423,7 +426,8 @@ def print_report(report: dict[str, dict[int, dict]], sizes: list[int]) -> None:
             if b:
                 print(
                     f"{database:<11}{size:>10,}  export {b['export_events_per_s']:9,.0f} events/s "
-                    f"(peak RSS {b['export_peak_rss_mb']:.0f} MB)   import {b['import_events_per_s']:8,.0f} "
+                    f"(peak RSS {b['export_peak_rss_mb']:.0f} MB, readers "
+                    f"{b['export_reader_rss_mb']:.0f} MB)   import {b['import_events_per_s']:8,.0f} "
                     f"events/s (peak RSS {b['import_peak_rss_mb']:.0f} MB)"
                 )
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 import threading
 from http import HTTPStatus
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -19,6 +23,7 @@ from timeline.representation import events_by_id
 pytestmark = pytest.mark.django_db
 
 EXPORT = reverse("event-export")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def body(response) -> bytes:
@@ -331,3 +336,65 @@ def test_a_batch_deleted_while_exporting_leaves_no_gap(events, monkeypatch, expo
         assert len(text.splitlines()) == len(events) + 1 - 3
     else:
         assert len(json.loads(text)["features"]) == len(events) - 3
+
+
+# -- reader processes (SQLite files, the command) ----------------------------------------
+PROCESSES_SCRIPT = """
+import hashlib
+from django.core.management import call_command
+from timeline import exporting
+exporting.BATCH_SIZE = 100  # several batches, several in flight
+used = []
+read_in_processes = exporting._read_in_processes
+def counted(*args):
+    used.append(args[1])
+    yield from read_in_processes(*args)
+exporting._read_in_processes = counted
+call_command("generate_events", "--count", "1000", "--seed", "7", verbosity=0)
+for export_format in ("jsonl", "csv", "geojson"):
+    texts = []
+    for processes in ("1", "2", "3"):
+        path = f"{FOLDER}/{export_format}-{processes}"
+        call_command(
+            "export_events", "--format", export_format, "--processes", processes, "-o", path
+        )
+        texts.append(hashlib.sha256(open(path, "rb").read()).hexdigest())
+    lines = sum(1 for _ in open(f"{FOLDER}/jsonl-1"))
+    print(export_format, len(set(texts)), lines)
+print("processes", *used)
+"""
+
+
+def test_processes_on_a_sqlite_file_export_exactly_what_one_reader_does(tmp_path):
+    """Forked processes cannot share the tests' in-memory database: this runs the
+    command in a Python process of its own, on a SQLite file."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "DJANGO_SECRET_KEY": "test-only-" + "x" * 50,
+    }
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
+    script = PROCESSES_SCRIPT.replace("{FOLDER}", str(tmp_path))
+    result = subprocess.run(
+        [*manage, "shell", "-c", script],
+        env=env,
+        check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+
+    # Each format: the same bytes with 1, 2 and 3 processes; all 1,000 events; the
+    # processes were used when asked for.
+    assert result.stdout.split("\n")[-5:-1] == [
+        "jsonl 1 1000",
+        "csv 1 1000",
+        "geojson 1 1000",
+        "processes 2 3 2 3 2 3",
+    ]
+
+
+def test_the_command_refuses_fewer_than_one_process():
+    with pytest.raises(CommandError, match="--processes"):
+        call_command("export_events", "--processes", "0")

@@ -2,20 +2,24 @@
 
 The events are read in batches of BATCH_SIZE, each the next ids after the last one
 (a keyset on id: no OFFSET, no server-side cursor), with each event's JSON built by
-the database (on PostgreSQL two batches at once: READERS), and written as they come, so memory does not
-grow with the number of events. The same generator serves `manage.py export_events`
-and /api/v1/events/export/.
+the database, and written as they come, so memory does not grow with the number of
+events. Several batches are built at once outside a transaction: on PostgreSQL by
+threads (READERS), each with a server process of its own; on a SQLite file, for the
+command, by forked processes (``processes``). The same generator serves
+`manage.py export_events` and /api/v1/events/export/.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import multiprocessing
 import queue
 import threading
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future
+from multiprocessing.pool import AsyncResult
 from typing import Any
 
 import orjson
@@ -61,14 +65,22 @@ def _query_dict(values: dict[str, str]) -> QueryDict:
     return query
 
 
-def _json_batches(queryset: QuerySet[Event]) -> Iterator[list[str]]:
+def _json_batches(queryset: QuerySet[Event], processes: int = 1) -> Iterator[list[str]]:
     """The events' JSON texts, BATCH_SIZE at a time: the ids come from the filtered
     queryset (the filters stay the ORM's), the JSON from the database, built by several
-    threads at once (READERS) when the caller is not inside a transaction."""
+    threads at once (READERS) when the caller is not inside a transaction, or on a
+    SQLite file by ``processes`` processes if more than one."""
     id_batches = _id_batches(queryset)
-    readers = READERS.get(connection.vendor, 1)
-    if readers < 2 or connection.in_atomic_block:
+    if connection.in_atomic_block:
         # Other connections would not see this transaction's rows: read them here.
+        for ids in id_batches:
+            yield _json_texts(ids)
+        return
+    if processes > 1 and connection.vendor == "sqlite" and not connection.is_in_memory_db():
+        yield from _read_in_processes(id_batches, processes)
+        return
+    readers = READERS.get(connection.vendor, 1)
+    if readers < 2:
         for ids in id_batches:
             yield _json_texts(ids)
         return
@@ -143,6 +155,28 @@ def _read_ahead(id_batches: Iterator[list[int]], readers: int) -> Iterator[list[
             thread.join()
 
 
+def _read_in_processes(id_batches: Iterator[list[int]], processes: int) -> Iterator[list[str]]:
+    """_json_texts of each batch, in order, built by ``processes`` forked processes, each
+    with its own SQLite connection: SQLite builds the JSON in the process that asks, and
+    threads share Python's lock, so on two cores two processes do what threads cannot
+    (1,000,000 events: 40,700-42,700 events/s against 26,400-30,300 with one reader,
+    docs/performance.md).
+    At most ``processes`` batches are read ahead. Only for files (forked processes do not
+    share an in-memory database) and outside a transaction; the processes end with the
+    export, also when the caller stops early."""
+    # A connection must not cross fork: the children open their own, and this process
+    # opens a new one for the ids.
+    connections.close_all()
+    pending: deque[AsyncResult[list[str]]] = deque()
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        for ids in id_batches:
+            pending.append(pool.apply_async(_json_texts, (ids,)))
+            if len(pending) > processes:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+
+
 def _reader(todo: queue.Queue[tuple[Future[list[str]], list[int]] | None]) -> None:
     try:
         while (job := todo.get()) is not None:
@@ -188,31 +222,35 @@ def _shortest_coordinates(
     return text
 
 
-def _batches(queryset: QuerySet[Event]) -> Iterator[list[dict[str, Any]]]:
-    for texts in _json_batches(queryset):
+def _batches(queryset: QuerySet[Event], processes: int) -> Iterator[list[dict[str, Any]]]:
+    for texts in _json_batches(queryset, processes):
         yield [orjson.loads(text) for text in texts]
 
 
-def events_export(queryset: QuerySet[Event], export_format: str) -> Iterator[bytes]:
-    """The events of ``queryset`` in id order, encoded as ``export_format``, in chunks."""
+def events_export(
+    queryset: QuerySet[Event], export_format: str, *, processes: int = 1
+) -> Iterator[bytes]:
+    """The events of ``queryset`` in id order, encoded as ``export_format``, in chunks.
+    ``processes``: on a SQLite file, that many forked processes build the JSON (for
+    the command line; a web worker should not fork)."""
     if export_format == "csv":
-        yield from _csv(queryset)
+        yield from _csv(queryset, processes)
     elif export_format == "jsonl":
-        for texts in _json_batches(queryset):
+        for texts in _json_batches(queryset, processes):
             if texts:  # none when a batch's events were deleted meanwhile
                 yield ("\n".join(texts) + "\n").encode()
     elif export_format == "geojson":
-        yield from _geojson(queryset.filter(location__latitude__isnull=False))
+        yield from _geojson(queryset.filter(location__latitude__isnull=False), processes)
     else:
         raise ValueError(f"Unknown export format {export_format!r}")
 
 
-def _csv(queryset: QuerySet[Event]) -> Iterator[bytes]:
+def _csv(queryset: QuerySet[Event], processes: int) -> Iterator[bytes]:
     columns = [column for name in EVENT_FIELDS for column in EVENT_CSV_COLUMNS[name]]
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
-    for events in _batches(queryset):
+    for events in _batches(queryset, processes):
         writer.writerows(flatten_event(event) for event in events)
         yield out.getvalue().encode()
         out.seek(0)
@@ -221,10 +259,10 @@ def _csv(queryset: QuerySet[Event]) -> Iterator[bytes]:
         yield out.getvalue().encode()
 
 
-def _geojson(queryset: QuerySet[Event]) -> Iterator[bytes]:
+def _geojson(queryset: QuerySet[Event], processes: int) -> Iterator[bytes]:
     yield b'{"type":"FeatureCollection","features":['
     first = True
-    for events in _batches(queryset):
+    for events in _batches(queryset, processes):
         if not events:  # a batch whose events were deleted meanwhile
             continue
         features = [orjson.dumps(feature(event)) for event in events]
