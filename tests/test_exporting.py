@@ -362,6 +362,21 @@ for export_format in ("jsonl", "csv", "geojson"):
     lines = sum(1 for _ in open(f"{FOLDER}/jsonl-1"))
     print(export_format, len(set(texts)), lines)
 print("processes", *used)
+
+# A reader process that dies fails the export instead of leaving it waiting.
+import os
+from concurrent.futures.process import BrokenProcessPool
+json_query = exporting.events_json_query
+def dying(ids, **kwargs):
+    if ids[0] > 500:
+        os._exit(1)
+    return json_query(ids, **kwargs)
+exporting.events_json_query = dying  # seen by the forked processes
+try:
+    call_command("export_events", "--format", "jsonl", "-o", f"{FOLDER}/dying")
+    print("dying: finished")
+except BrokenProcessPool:
+    print("dying: failed")
 """
 
 
@@ -383,18 +398,21 @@ def test_processes_on_a_sqlite_file_export_exactly_what_one_reader_does(tmp_path
         cwd=ROOT,
         capture_output=True,
         text=True,
+        timeout=300,  # a hang fails the test
     )
 
     # Each format: the same bytes with 1, 2 and 3 processes; all 1,000 events; the
-    # processes were used when asked for.
-    assert result.stdout.split("\n")[-5:-1] == [
+    # processes were used when asked for; a process that died failed the export.
+    assert result.stdout.split("\n")[-6:-1] == [
         "jsonl 1 1000",
         "csv 1 1000",
         "geojson 1 1000",
         "processes 2 3 2 3 2 3",
+        "dying: failed",
     ]
 
 
-def test_the_command_refuses_fewer_than_one_process():
-    with pytest.raises(CommandError, match="--processes"):
-        call_command("export_events", "--processes", "0")
+@pytest.mark.parametrize("processes", ["0", "17"])
+def test_the_command_refuses_a_number_of_processes_out_of_range(processes):
+    with pytest.raises(CommandError, match="--processes: from 1 to 16"):
+        call_command("export_events", "--processes", processes)

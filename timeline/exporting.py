@@ -18,8 +18,7 @@ import queue
 import threading
 from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import Future
-from multiprocessing.pool import AsyncResult
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 import orjson
@@ -71,7 +70,7 @@ def _json_batches(queryset: QuerySet[Event], processes: int = 1) -> Iterator[lis
     threads at once (READERS) when the caller is not inside a transaction, or on a
     SQLite file by ``processes`` processes if more than one."""
     id_batches = _id_batches(queryset)
-    if connection.in_atomic_block:
+    if connection.in_atomic_block or not connection.get_autocommit():
         # Other connections would not see this transaction's rows: read them here.
         for ids in id_batches:
             yield _json_texts(ids)
@@ -160,21 +159,27 @@ def _read_in_processes(id_batches: Iterator[list[int]], processes: int) -> Itera
     with its own SQLite connection: SQLite builds the JSON in the process that asks, and
     threads share Python's lock, so on two cores two processes do what threads cannot
     (1,000,000 events: 40,700-42,700 events/s against 26,400-30,300 with one reader,
-    docs/performance.md).
-    At most ``processes`` batches are read ahead. Only for files (forked processes do not
-    share an in-memory database) and outside a transaction; the processes end with the
-    export, also when the caller stops early."""
-    # A connection must not cross fork: the children open their own, and this process
-    # opens a new one for the ids.
+    docs/performance.md). At most ``processes`` batches are read ahead. Only for files
+    (forked processes do not share an in-memory database) and outside a transaction. The
+    processes end with the export, also when the caller stops early; a process that
+    dies fails the export (BrokenProcessPool) instead of leaving it waiting."""
+    # A connection must not cross fork: the processes start now, with none open, and
+    # open their own; this process opens a new one for the ids.
     connections.close_all()
-    pending: deque[AsyncResult[list[str]]] = deque()
-    with multiprocessing.get_context("fork").Pool(processes) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=processes, mp_context=multiprocessing.get_context("fork")
+    )
+    pending: deque[Future[list[str]]] = deque()
+    try:
+        pool.submit(int).result()  # starts every process (a fork pool starts them at once)
         for ids in id_batches:
-            pending.append(pool.apply_async(_json_texts, (ids,)))
+            pending.append(pool.submit(_json_texts, ids))
             if len(pending) > processes:
-                yield pending.popleft().get()
+                yield pending.popleft().result()
         while pending:
-            yield pending.popleft().get()
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _reader(todo: queue.Queue[tuple[Future[list[str]], list[int]] | None]) -> None:

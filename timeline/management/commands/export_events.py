@@ -9,6 +9,8 @@ from django.http import QueryDict
 from timeline.errors import QueryParameterError
 from timeline.exporting import EXPORT_FORMATS, events_export, filtered_events
 
+MAX_PROCESSES = 16
+
 
 class Command(BaseCommand):
     help = (
@@ -40,8 +42,8 @@ class Command(BaseCommand):
                 for name, messages in error.detail.items()
             )
             raise CommandError(f"Invalid --query: {problems}") from None
-        if options["processes"] < 1:
-            raise CommandError("--processes: at least 1.")
+        if not 1 <= options["processes"] <= MAX_PROCESSES:
+            raise CommandError(f"--processes: from 1 to {MAX_PROCESSES}.")
         chunks = events_export(queryset, options["format"], processes=options["processes"])
         if options["output"]:
             with open(options["output"], "wb") as out:
