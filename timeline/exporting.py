@@ -70,20 +70,17 @@ def _json_batches(queryset: QuerySet[Event], processes: int = 1) -> Iterator[lis
     threads at once (READERS) when the caller is not inside a transaction, or on a
     SQLite file by ``processes`` processes if more than one."""
     id_batches = _id_batches(queryset)
-    if connection.in_atomic_block or not connection.get_autocommit():
-        # Other connections would not see this transaction's rows: read them here.
-        for ids in id_batches:
-            yield _json_texts(ids)
-        return
-    if processes > 1 and connection.vendor == "sqlite" and not connection.is_in_memory_db():
-        yield from _read_in_processes(id_batches, processes)
-        return
+    # Other connections would not see a transaction's rows: inside one, read them here.
+    shared = not connection.in_atomic_block and connection.get_autocommit()
+    sqlite_file = connection.vendor == "sqlite" and not connection.is_in_memory_db()
     readers = READERS.get(connection.vendor, 1)
-    if readers < 2:
+    if shared and processes > 1 and sqlite_file:
+        yield from _read_in_processes(id_batches, processes)
+    elif shared and readers > 1:
+        yield from _read_ahead(id_batches, readers)
+    else:
         for ids in id_batches:
             yield _json_texts(ids)
-        return
-    yield from _read_ahead(id_batches, readers)
 
 
 def _id_batches(queryset: QuerySet[Event]) -> Iterator[list[int]]:

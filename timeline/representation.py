@@ -196,7 +196,8 @@ def events_by_id(ids: Sequence[int]) -> dict[int, dict[str, Any]]:
 # each event's JSON (json_object on SQLite, concatenated text on PostgreSQL) at several
 # times the speed of represent_events (docs/performance.md). The object is the API's, keys
 # in the same order, without spaces; tests/test_exporting.py and
-# tests/test_representation.py hold them equal. {latitude} and {longitude} are the coordinates' expressions (see events_json_query).
+# tests/test_representation.py hold them equal. {latitude} and {longitude} are the
+# coordinates' expressions (see events_json_query).
 _SQLITE_EVENT_JSON = """json_object(
   'id', e.id, 'dataset', e.dataset, 'external_id', e.external_id, 'title', e.title,
   'summary', e.summary, 'event_type', json_object('code', t.code, 'label', t.label),
@@ -267,6 +268,11 @@ def _pg_string(column: str) -> str:
     return f"to_json({column})::text"
 
 
+def _pg_strings(table: str, *names: str) -> list[tuple[str, str]]:
+    """(name, its JSON text) for these string columns of ``table`` (an alias)."""
+    return [(name, _pg_string(f"{table}.{name}")) for name in names]
+
+
 def _pg_quoted(text: str) -> str:
     return f"'\"' || {text} || '\"'"
 
@@ -288,26 +294,20 @@ def _pg_date(column: str) -> str:
 
 _PG_LOCATION = _pg_object(
     ("id", "l.id::text"),
-    ("name", _pg_string("l.name")),
-    ("kind", _pg_string("l.kind")),
-    ("country_code", _pg_string("l.country_code")),
-    ("admin1", _pg_string("l.admin1")),
+    *_pg_strings("l", "name", "kind", "country_code", "admin1"),
     ("latitude", _pg_float("l.latitude")),
     ("longitude", _pg_float("l.longitude")),
-    ("coordinate_precision", _pg_string("l.coordinate_precision")),
+    *_pg_strings("l", "coordinate_precision"),
 )
 _POSTGRESQL_JSON = _pg_object(
     ("id", "e.id::text"),
-    ("dataset", _pg_string("e.dataset")),
-    ("external_id", _pg_string("e.external_id")),
-    ("title", _pg_string("e.title")),
-    ("summary", _pg_string("e.summary")),
-    ("event_type", _pg_object(("code", _pg_string("t.code")), ("label", _pg_string("t.label")))),
+    *_pg_strings("e", "dataset", "external_id", "title", "summary"),
+    ("event_type", _pg_object(*_pg_strings("t", "code", "label"))),
     ("start_date", _pg_date("e.start_date")),
     ("end_date", _pg_date("e.end_date")),
-    ("date_precision", _pg_string("e.date_precision")),
+    *_pg_strings("e", "date_precision"),
     ("ongoing", "e.ongoing::text"),
-    ("certainty", _pg_string("e.certainty")),
+    *_pg_strings("e", "certainty"),
     ("location", f"CASE WHEN l.id IS NULL THEN 'null' ELSE {_PG_LOCATION} END"),
     ("actors", "COALESCE(actors.list, '[]')"),
     ("sources", "COALESCE(sources.list, '[]')"),
@@ -316,18 +316,14 @@ _POSTGRESQL_JSON = _pg_object(
 )
 _PG_ACTOR = _pg_object(
     ("id", "a.id::text"),
-    ("name", _pg_string("a.name")),
-    ("kind", _pg_string("a.kind")),
-    ("country_code", _pg_string("a.country_code")),
-    ("role", _pg_string("ea.role")),
+    *_pg_strings("a", "name", "kind", "country_code"),
+    *_pg_strings("ea", "role"),
 )
 _PG_SOURCE = _pg_object(
     ("id", "s.id::text"),
-    ("url", _pg_string("s.url")),
-    ("publisher", _pg_string("s.publisher")),
-    ("title", _pg_string("s.title")),
+    *_pg_strings("s", "url", "publisher", "title"),
     ("published_on", f"COALESCE({_pg_date('s.published_on')}, 'null')"),
-    ("quote", _pg_string("es.quote")),
+    *_pg_strings("es", "quote"),
 )
 # The links are aggregated for the whole batch (GROUP BY), not by a subquery per
 # event: while an import fills a table, PostgreSQL's statistics lag behind, and its
