@@ -96,5 +96,7 @@ def sqlite_page_cache(kib: int) -> Iterator[None]:
     try:
         yield
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(before)}")
+        # On the driver's connection: the setting is the connection's, not the
+        # transaction's, and Django refuses queries in a transaction marked for
+        # rollback, which would hide the error that marked it behind that refusal.
+        connection.connection.execute(f"PRAGMA cache_size = {int(before)}")
