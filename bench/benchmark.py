@@ -340,12 +340,15 @@ def bulk(env: dict[str, str], size: int) -> dict:
             "t = time.perf_counter()\n"
             f"call_command('import_events', {str(path)!r}, '--format', 'jsonl',"
             " stdout=io.StringIO())\n"
-            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
+            " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
         )
         out = run([PYTHON, "manage.py", "shell", "-c", script], target, capture_output=True)
-        seconds, rss_kb = out.stdout.strip().splitlines()[-1].split()
+        seconds, rss_kb, checker_rss_kb = out.stdout.strip().splitlines()[-1].split()
         result["import_events_per_s"] = exported / float(seconds)
         result["import_peak_rss_mb"] = int(rss_kb) / 1024
+        # The process that reads and checks the rows (import_events --processes 2).
+        result["import_checker_rss_mb"] = int(checker_rss_kb) / 1024
         if target_url.startswith("postgres"):
             subprocess.run(
                 ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "bench_import"], check=True
@@ -428,7 +431,8 @@ def print_report(report: dict[str, dict[int, dict]], sizes: list[int]) -> None:
                     f"{database:<11}{size:>10,}  export {b['export_events_per_s']:9,.0f} events/s "
                     f"(peak RSS {b['export_peak_rss_mb']:.0f} MB, readers "
                     f"{b['export_reader_rss_mb']:.0f} MB)   import {b['import_events_per_s']:8,.0f} "
-                    f"events/s (peak RSS {b['import_peak_rss_mb']:.0f} MB)"
+                    f"events/s (peak RSS {b['import_peak_rss_mb']:.0f} MB, checker "
+                    f"{b['import_checker_rss_mb']:.0f} MB)"
                 )
 
 

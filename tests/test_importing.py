@@ -16,8 +16,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections import Counter
 from pathlib import Path
+from unittest.mock import ANY
 
 import orjson
 import pytest
@@ -42,6 +48,7 @@ from timeline.importing import (
     ACLED_EVENT_TYPES,
     CHANGE_COLUMNS,
     EVENT_INSERT_COLUMNS,
+    CheckingFailed,
     RowError,
     acled_records,
     csv_records,
@@ -51,11 +58,14 @@ from timeline.importing import (
 )
 from timeline.models import Actor, Change, Event, EventActor, EventSource, Location, Source
 from timeline.representation import events_by_id
+from timeline.services import DocumentError
 from timeline.taxonomy import EVENT_TYPES
 
-pytestmark = pytest.mark.django_db
+# deadline: imports through the command fork a checking process; a hang fails.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("deadline")]
 
-ACLED_SAMPLE = Path(__file__).parent / "data" / "acled_sample.csv"
+ROOT = Path(__file__).resolve().parent.parent
+ACLED_SAMPLE = ROOT / "tests" / "data" / "acled_sample.csv"
 EVENTS = reverse("event-list")
 TABLES = (Actor, Location, Source, Event, EventActor, EventSource, Change)
 
@@ -534,7 +544,7 @@ def test_the_queries_do_not_grow_with_the_rows():
     # lock; event types, places, actors, sources (each read once); the batch's existing
     # events; the new events' ids; INSERT (COPY on PostgreSQL) the events, their actor
     # links, their source links: 12. PostgreSQL also reads the event table's size
-    # once, for its planner statistics (_Importer._analyze); SQLite reads and sets its
+    # once, for its planner statistics (_Writer._analyze); SQLite reads and sets its
     # page cache size (bulk.sqlite_page_cache; it restores it on the driver's connection,
     # which Django does not count). Then the change log of the created events: whatever
     # events_record costs.
@@ -681,7 +691,7 @@ def test_new_events_never_take_the_id_of_a_deleted_one():
 def test_postgresql_planner_statistics_follow_the_import(monkeypatch):
     """On PostgreSQL the import runs ANALYZE each time the events it wrote pass the
     number last analyzed (doubling), so that its lookups keep using the indexes."""
-    monkeypatch.setattr(importing._Importer, "ANALYZE_AFTER", 2)
+    monkeypatch.setattr(importing._Writer, "ANALYZE_AFTER", 2)
     records = [valid_record(external_id=str(n)) for n in range(8)]
 
     with CaptureQueriesContext(connection) as queries:
@@ -698,6 +708,43 @@ def test_the_fast_event_insert_writes_every_column_of_an_event():
     must be added there too, or events would be created without it."""
     columns = {field.attname for field in Event._meta.concrete_fields if not field.primary_key}
     assert set(EVENT_INSERT_COLUMNS) == columns
+
+
+def test_a_place_with_id_zero_is_linked_as_any_other():
+    """The import stands for new places by a token that no id can be taken for, 0
+    included (ids are the database's: a fixture may start at 0)."""
+    zero = LocationFactory(id=0, name="Sohar", kind="city", country_code="OM", admin1="")
+    new = valid_record(external_id="1")  # names a new place first
+    known = valid_record(
+        external_id="2", location=with_location(name="SOHAR", kind="city", admin1="")
+    )
+
+    import_jsonl([new, known])
+
+    assert Event.objects.get(external_id="2").location_id == zero.pk == 0
+    assert Event.objects.get(external_id="1").location.name == "Jebel Akhdar"
+
+
+def test_a_source_named_twice_through_its_url_is_refused_not_an_error():
+    """Sources match on their URL first: a record's second item with the URL of its
+    first (new) source is that source again, even when its publisher, title and date
+    are those of another source that exists. Refused as a repeat, with or without
+    skip_invalid, not left to the database's unique constraint."""
+    SourceFactory(url="", publisher="IRNA", title="Exercise ends", published_on=None)
+    first, *_ = with_source(title="Exercise begins")
+    second = {**first, "title": "Exercise ends", "published_on": None}
+    record = valid_record(sources=[first, second])
+
+    with pytest.raises(RowError, match=r"^row 1: sources\[1\]: IRNA: Exercise ends appears"):
+        import_jsonl([record])
+    summary = import_jsonl([record], skip_invalid=True)
+
+    assert summary.rejected == [(1, "sources[1]: IRNA: Exercise ends appears more than once.")]
+    assert Event.objects.count() == 0
+    # The other way round they are two sources: the first is the one that exists (no
+    # URL to match), the second a new one with the URL.
+    summary = import_jsonl([valid_record(sources=[second, first])])
+    assert summary.created == Counter(events=1, sources=1, locations=1, actors=2)
 
 
 # -- our own formats, from the API ----------------------------------------------------------
@@ -919,3 +966,190 @@ def test_a_file_of_unknown_shape_is_refused(tmp_path):
         CommandError, match=r"Not an ACLED export: the columns actor1, .* are missing"
     ):
         call_command("import_events", str(path), "--format", "acled")
+
+
+# -- checking in a second process (import_events --processes 2) ----------------------------
+@pytest.fixture
+def deadline():
+    """A hang fails the test: SIGALRM interrupts the wait for the checking process."""
+
+    def expired(signum, frame):
+        raise TimeoutError("the import hung")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(60)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def import_outcome(api, rows, processes, **options):
+    """What an import leaves: its summary (or the error it raised), the events as the
+    API shows them (ids aside), and the change log's entries by kind."""
+    try:
+        outcome: object = import_acled(rows, processes=processes, batch_size=4, **options)
+    except RowError as error:
+        outcome = str(error)
+    events = sorted((without_ids(event) for event in api_events(api)), key=str)
+    logged = Counter(Change.objects.values_list("entity", "action"))
+    return outcome, events, logged
+
+
+@pytest.fixture
+def checking_pids(monkeypatch, tmp_path):
+    """The ids of the processes that checked rows since the last call."""
+    path = tmp_path / "pids"
+    path.touch()
+    check = importing._Checker.check
+
+    def checking(self, number, record):
+        with open(path, "a") as out:  # a forked child's writes land here too
+            out.write(f"{os.getpid()}\n")
+        return check(self, number, record)
+
+    def pids() -> set[int]:
+        found = {int(pid) for pid in path.read_text().split()}
+        path.write_text("")
+        return found
+
+    monkeypatch.setattr(importing._Checker, "check", checking)
+    return pids
+
+
+@pytest.mark.parametrize("skip_invalid", [True, False])
+def test_a_second_process_checks_the_rows_as_this_one_does(api, checking_pids, skip_invalid):
+    """The same summary, rows rejected, events, places, actors, sources and change log.
+    Batches of 4 over 15 rows: places, actors and a source new in one chunk are named
+    again in later ones (SDN90001 and SDN90015)."""
+    rows = acled_rows()
+    rows[6]["event_date"] = "someday"
+    rows[9]["sub_event_type"] = "Picnic"
+    existing = ActorFactory(name="RAPID SUPPORT FORCES", kind="armed_group", country_code="")
+
+    one = import_outcome(api, rows, 1, skip_invalid=skip_invalid)
+    assert checking_pids() == {os.getpid()}
+    wipe()
+    existing = ActorFactory(name=existing.name, kind=existing.kind, country_code="")
+    two = import_outcome(api, rows, 2, skip_invalid=skip_invalid)
+
+    assert two == one
+    (checker,) = checking_pids()
+    assert checker != os.getpid()  # checked in another process
+    if skip_invalid:
+        assert one[0].rejected == [(8, ANY), (11, ANY)] and len(one[1]) == 13
+        assert Actor.objects.filter(name__iexact=existing.name).count() == 1
+    else:
+        assert one[0].startswith("row 8: event_date:") and one[1] == []
+
+
+def test_a_checking_process_that_dies_fails_the_import_and_writes_nothing(monkeypatch):
+    check = importing._Checker.check
+
+    def dying(self, number, record):
+        if number == 9:  # in the second chunk (rows 6-9; the header is row 1)
+            os._exit(7)
+        return check(self, number, record)
+
+    monkeypatch.setattr(importing._Checker, "check", dying)  # the fork inherits it
+
+    with pytest.raises(CheckingFailed, match=r"exit code 7\) before the end of the file"):
+        import_acled(processes=2, batch_size=4)
+
+    assert all(count == 0 for count in counts().values())
+
+
+class Unpicklable(Exception):
+    def __init__(self, first: str, second: str) -> None:
+        super().__init__(f"{first} {second}")  # args cannot rebuild it
+
+
+@pytest.mark.parametrize(
+    ("error", "raised", "message"),
+    [
+        (DocumentError("Not an ACLED export."), DocumentError, "Not an ACLED export."),
+        (Unpicklable("a", "b"), CheckingFailed, "Unpicklable: a b"),
+    ],
+)
+def test_an_error_reading_in_the_second_process_is_raised_here(error, raised, message):
+    def records():
+        yield from acled_records(io.StringIO(acled_text(acled_rows()), newline=""))
+        raise error
+
+    with pytest.raises(raised) as caught:
+        events_import(records=records(), processes=2, batch_size=4)
+
+    assert str(caught.value) == message
+    # The child's traceback, for whoever reads the parent's.
+    (note,) = caught.value.__notes__
+    assert note.startswith("In the process checking the rows:\nTraceback")
+    assert "in records\n    raise error" in note
+    assert all(count == 0 for count in counts().values())
+
+
+def test_processes_other_than_one_or_two_are_refused():
+    with pytest.raises(ValueError, match="processes: 1 or 2, not 3"):
+        events_import(records=[], processes=3)
+    with pytest.raises(CommandError, match="invalid choice: 3"):
+        call_command("import_events", str(ACLED_SAMPLE), "--processes", "3")
+
+
+ORPHAN_SCRIPT = """
+import itertools, multiprocessing, time
+from timeline import importing
+
+def stuck(self, rows):  # the parent writes nothing and waits to be killed
+    print("checker", *[child.pid for child in multiprocessing.active_children()], flush=True)
+    time.sleep(600)
+
+importing._Writer.write = stuck
+records = (
+    (n, {"external_id": str(n), "title": "t", "event_type": "cooperate",
+         "start_date": "2024-01-01"})
+    for n in itertools.count(1)  # never ends: the child fills the pipe and waits
+)
+importing.events_import(records=records, processes=2, batch_size=100)
+"""
+
+
+def gone(pid: int) -> bool:
+    """The process has ended (a zombie, waiting for whoever adopted it, has ended)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_a_checking_process_ends_when_the_import_is_killed(tmp_path):
+    """Killed (SIGKILL: no clean-up), the import leaves no checking process behind
+    holding its connection, and with it the transaction and its locks."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "DJANGO_SECRET_KEY": "test-only-" + "x" * 50,
+    }
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
+    parent = subprocess.Popen(
+        [*manage, "shell", "-c", ORPHAN_SCRIPT],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = next(line for line in parent.stdout if line.startswith("checker"))
+        (child,) = map(int, line.split()[1:])
+        assert not gone(child)
+    finally:
+        parent.kill()
+        parent.wait()
+
+    deadline = time.monotonic() + 30
+    while not gone(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    ended = gone(child)
+    if not ended:
+        os.kill(child, signal.SIGKILL)  # not left behind by a failing test
+    assert ended

@@ -63,7 +63,9 @@ Cost
     their links, a few rows for every event, with one executemany per table and batch
     on SQLite and one COPY on PostgreSQL (timeline.bulk), under ids taken beforehand
     (bulk.event_ids); the change log's snapshots of the events are built and inserted by
-    the database (changes.events_record). docs/performance.md has the figures and
+    the database (changes.events_record). Reading and checking the rows (_Checker)
+    can run in a forked process a chunk ahead of the writing (_Writer): ``processes``
+    and import_events --processes. docs/performance.md has the figures and
     what remains: on SQLite the inserts and the snapshots are most of the time; on
     PostgreSQL also the full-text index and the foreign-key checks at commit.
 
@@ -96,14 +98,19 @@ from __future__ import annotations
 import calendar
 import csv
 import datetime as dt
+import multiprocessing
+import pickle
 import re
+import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
+from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 import orjson
 import pycountry
@@ -754,7 +761,7 @@ def _actor_checked(item: dict[str, Any], n: int) -> tuple[ActorKey, dict[str, An
     return (name.lower(), kind, country), {"name": name, "kind": kind, "country_code": country}
 
 
-# The fields that identify a source in a record, as _Importer._sources reads them.
+# The fields that identify a source in a record, as _Checker._sources reads them.
 SOURCE_FIELDS = ("url", "publisher", "title", "published_on")
 
 LocationKey = tuple[str, str, str, str]  # lower(name), kind, country_code, lower(admin1)
@@ -793,35 +800,72 @@ def _pk(ref: int | models.Model | None) -> int | None:
     return ref.id if isinstance(ref, models.Model) else ref
 
 
-class _Importer:
-    """The import's state: what exists (read once), what is new, the keys seen."""
+# A place, actor or source as _Checker resolves it: the id of one that exists, or (n,)
+# for the n-th new one (a tuple, so that no id, 0 or negative included, can be taken
+# for one).
+Token = int | tuple[int]
 
-    def __init__(self, *, dataset: str, user: User, summary: ImportSummary) -> None:
+
+def _ref(token: Token, created: list[Any]) -> int | Any:
+    """An existing record's id, or the new instance a token stands for."""
+    return created[token[0]] if type(token) is tuple else token
+
+
+# A valid record as _Checker.check gives it: (dataset, external_id), the COMPARED
+# values, the country, then the place's token (or None), [(actor token, role)] and
+# [(source token, quote)]. A plain tuple: chunks of them cross a pipe.
+Checked = tuple[
+    tuple[str, str], tuple, str, Token | None, list[tuple[Token, str]], list[tuple[Token, str]]
+]
+
+
+class _Chunk(NamedTuple):
+    """A run of rows, checked: what the import writes as one batch."""
+
+    rows: int  # rows read, valid or not
+    checked: list[Checked]
+    rejected: list[tuple[int, str]]  # (row number, reason)
+    # The fields of the places, actors and sources that the checked records name first.
+    new_locations: list[dict[str, Any]]
+    new_actors: list[dict[str, Any]]
+    new_sources: list[dict[str, Any]]
+
+
+class _Checker:
+    """Checks records and resolves the places, actors and sources they name to tokens
+    (Token): the id of one that exists, or (n,) for the n-th new one of its kind (from
+    0), whose fields come once, in the chunk (_Chunk) that names it first.
+
+    It reads the database only when it is made, so it can run where the records are
+    read: in the import's own process, or in a forked process of its own
+    (_checked_elsewhere) while the import writes the chunk before."""
+
+    def __init__(self, *, dataset: str) -> None:
         self.dataset = dataset
-        self.user = user
-        self.summary = summary
         self.event_types = dict(EventType.objects.values_list("code", "id"))
-        self.locations: dict[LocationKey, int | Location] = {}
+        self.locations: dict[LocationKey, Token] = {}
         for pk, name, kind, country, admin1 in Location.objects.order_by("pk").values_list(
             "pk", "name", "kind", "country_code", "admin1"
         ):
             self.locations.setdefault((name.lower(), kind, country, admin1.lower()), pk)
-        self.actors: dict[ActorKey, int | Actor] = {}
+        self.actors: dict[ActorKey, Token] = {}
         for pk, name, kind, country in Actor.objects.order_by("pk").values_list(
             "pk", "name", "kind", "country_code"
         ):
             self.actors.setdefault((name.lower(), kind, country), pk)
-        self.sources: dict[SourceKey, int | Source] = {}
-        self.source_urls: dict[str, int | Source] = {}
+        self.sources: dict[SourceKey, Token] = {}
+        self.source_urls: dict[str, Token] = {}
         for pk, url, publisher, title, published_on in Source.objects.values_list(
             "pk", "url", "publisher", "title", "published_on"
         ):
             self.sources[(publisher, title, published_on)] = pk
             if url:
                 self.source_urls[url] = pk
-        self.new_locations: list[Location] = []
-        self.new_actors: list[Actor] = []
-        self.new_sources: list[Source] = []
+        # The fields of the new places, actors and sources since the last chunk.
+        self.new_locations: list[dict[str, Any]] = []
+        self.new_actors: list[dict[str, Any]] = []
+        self.new_sources: list[dict[str, Any]] = []
+        self.created = {"locations": 0, "actors": 0, "sources": 0}  # new ones in all
         self.seen: dict[tuple[str, str], int] = {}  # event key -> row number
         # Places and actors already found valid, by the values a record gives for them:
         # files name the same ones in row after row, and checking them again was a
@@ -829,49 +873,19 @@ class _Importer:
         self.valid_locations: dict[tuple, tuple[LocationKey, dict[str, Any]]] = {}
         self.valid_actors: dict[tuple, tuple[ActorKey, dict[str, Any]]] = {}
         self.valid_sources: dict[tuple, tuple[str, str, str, dt.date | None]] = {}
-        self.written = 0  # events created
-        self.analyzed = self._planner_rows()
 
-    # -- PostgreSQL's planner statistics --------------------------------------------------
-    # Autovacuum cannot see the rows of an import that has not committed, so the planner
-    # would go on planning for tables as they were before it, and chose sequential scans
-    # for the lookups of each batch: at 100,000 events the import was 3x slower by its
-    # end. ANALYZE in the import's transaction counts its rows; running it each time the
-    # events written pass the number last analyzed keeps the cost to a few runs.
-    # The columns the import's own queries look up. A column list also spares the full
-    # text index's statistics: ANALYZE of the whole event table took 1.1 s at 100,000
-    # events, of these columns 0.1 s.
-    ANALYZED = (
-        "timeline_event (id, dataset, external_id)",
-        "timeline_eventactor (event_id, actor_id)",
-        "timeline_eventsource (event_id, source_id)",
-    )
-    ANALYZE_AFTER = 10_000
-
-    def _planner_rows(self) -> int:
-        if connection.vendor != "postgresql":
-            return 0
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", ["timeline_event"]
-            )
-            (rows,) = cursor.fetchone()
-        return max(int(rows), 0)
-
-    def _analyze(self) -> None:
-        if connection.vendor != "postgresql":
-            return
-        if self.written < max(self.ANALYZE_AFTER, self.analyzed):
-            return
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {', '.join(self.ANALYZED)}")
-        self.analyzed += self.written
-        self.written = 0
+    def chunk(self, rows: int, checked: list[Checked], rejected: list[tuple[int, str]]) -> _Chunk:
+        """These rows' results, with the fields of the new records they name."""
+        chunk = _Chunk(
+            rows, checked, rejected, self.new_locations, self.new_actors, self.new_sources
+        )
+        self.new_locations, self.new_actors, self.new_sources = [], [], []
+        return chunk
 
     # -- a record, checked and resolved -------------------------------------------------
-    def clean(self, number: int, record: dict[str, Any]) -> _Row:
-        """The record as a _Row, or Invalid. Registers new places, actors and sources
-        only once the whole record is known to be valid."""
+    def check(self, number: int, record: dict[str, Any]) -> Checked:
+        """The record, checked and resolved, or Invalid. Registers new places, actors
+        and sources only once the whole record is known to be valid."""
         key = self._key(record)
         if key in self.seen:
             raise Invalid(
@@ -903,14 +917,13 @@ class _Importer:
 
         # Valid: resolve to existing records or register new ones.
         self.seen[key] = number
-        location = None if location_spec is None else self._location_ref(*location_spec)
-        return _Row(
-            key=key,
-            values=(title, summary, event_type_id, start, end, precision, ongoing, certainty),
-            country_code=location_spec[0][2] if location_spec else "",
-            location=location,
-            actors=[(self._actor_ref(*spec[:2]), spec[2]) for spec in actor_specs],
-            sources=[(self._source_ref(*spec[:4]), spec[4]) for spec in source_specs],
+        return (
+            key,
+            (title, summary, event_type_id, start, end, precision, ongoing, certainty),
+            location_spec[0][2] if location_spec else "",
+            None if location_spec is None else self._location_token(*location_spec),
+            [(self._actor_token(*spec[:2]), spec[2]) for spec in actor_specs],
+            [(self._source_token(*spec[:4]), spec[4]) for spec in source_specs],
         )
 
     def _key(self, record: dict[str, Any]) -> tuple[str, str]:
@@ -1005,10 +1018,10 @@ class _Importer:
     def _sources(self, value: Any) -> list[tuple[str, str, str, dt.date | None, str]]:
         specs = []
         seen: set[Any] = set()
-        # Which source each item will resolve to (as _source_ref resolves it), to refuse
-        # one source twice: an existing or pending source, or one new to this record.
-        new_urls: dict[str, int] = {}
-        new_triples: dict[SourceKey, int] = {}
+        # The source each item will resolve to, to refuse one source twice: as
+        # _source_token resolves it once the record's earlier items are registered.
+        new_urls: dict[str, Any] = {}
+        new_triples: dict[SourceKey, Any] = {}
         for n, item in enumerate(_list(value, "sources")):
             item = _object(item, f"sources[{n}]")
             raw = tuple(map(item.get, SOURCE_FIELDS))
@@ -1027,20 +1040,33 @@ class _Importer:
             ):
                 quote = _text(item, "quote", f"sources[{n}].quote", MAX_QUOTE, required=True)
             triple = (publisher, title, published_on)
-            ref = self._source_find(url, triple)
-            if ref is not None:
-                identity: Any = ("known", id(ref) if isinstance(ref, Source) else ref)
-            else:
-                found = (new_urls.get(url) if url else None) or new_triples.get(triple)
-                identity = ("new", found or n + 1)
+            identity = self._source_identity(url, triple, new_urls, new_triples)
+            if identity is None:  # new, and registered as _source_token will register it
+                identity = ("new", n)
                 if url:
-                    new_urls.setdefault(url, identity[1])
-                new_triples.setdefault(triple, identity[1])
+                    new_urls[url] = identity
+                new_triples[triple] = identity
             if identity in seen:
                 raise Invalid(f"sources[{n}]: {publisher}: {title} appears more than once.")
             seen.add(identity)
             specs.append((url, publisher, title, published_on, quote))
         return specs
+
+    def _source_identity(
+        self, url: str, triple: SourceKey, new_urls: dict[str, Any], new_triples: dict
+    ) -> Any:
+        """Which source _source_find will give for an item, after this record's earlier
+        items that are new (new_urls, new_triples) are registered: by URL first, then by
+        publisher, title and date. None: a new one."""
+        if url:
+            if url in new_urls:
+                return new_urls[url]
+            if (token := self.source_urls.get(url)) is not None:
+                return ("known", token)
+        if triple in new_triples:
+            return new_triples[triple]
+        token = self.sources.get(triple)
+        return None if token is None else ("known", token)
 
     def _source_checked(self, item: dict[str, Any], n: int) -> tuple[str, str, str, Any]:
         """A source's URL, publisher, title and date, or Invalid (its quote is checked
@@ -1058,36 +1084,117 @@ class _Importer:
         published_on = _iso_date(published, f"{where}.published_on") if published else None
         return url, publisher, title, published_on
 
-    def _location_ref(self, key: LocationKey, fields: dict[str, Any]) -> int | Location:
-        ref = self.locations.get(key)
-        if ref is None:
-            ref = self.locations[key] = Location(**fields)
-            self.new_locations.append(ref)
-        return ref
+    def _location_token(self, key: LocationKey, fields: dict[str, Any]) -> Token:
+        token = self.locations.get(key)
+        if token is None:
+            token = self.locations[key] = self._new("locations", self.new_locations, fields)
+        return token
 
-    def _actor_ref(self, key: ActorKey, fields: dict[str, Any]) -> int | Actor:
-        ref = self.actors.get(key)
-        if ref is None:
+    def _actor_token(self, key: ActorKey, fields: dict[str, Any]) -> Token:
+        token = self.actors.get(key)
+        if token is None:
             # bulk_create skips Actor.save(), which keeps search_text.
-            ref = self.actors[key] = Actor(**fields, search_text=fold(fields["name"]))
-            self.new_actors.append(ref)
-        return ref
+            fields = {**fields, "search_text": fold(fields["name"])}
+            token = self.actors[key] = self._new("actors", self.new_actors, fields)
+        return token
 
-    def _source_find(self, url: str, triple: SourceKey) -> int | Source | None:
+    def _source_find(self, url: str, triple: SourceKey) -> Token | None:
         """The source with this URL, else with this publisher, title and date."""
-        ref = self.source_urls.get(url) if url else None
-        return self.sources.get(triple) if ref is None else ref
+        token = self.source_urls.get(url) if url else None
+        return self.sources.get(triple) if token is None else token
 
-    def _source_ref(self, url: str, publisher: str, title: str, published_on: Any) -> Any:
+    def _source_token(self, url: str, publisher: str, title: str, published_on: Any) -> Token:
         triple = (publisher, title, published_on)
-        ref = self._source_find(url, triple)
-        if ref is None:
-            ref = Source(url=url, publisher=publisher, title=title, published_on=published_on)
-            self.sources[triple] = ref
+        token = self._source_find(url, triple)
+        if token is None:
+            fields = {"url": url, "publisher": publisher, "title": title}
+            fields["published_on"] = published_on
+            token = self.sources[triple] = self._new("sources", self.new_sources, fields)
             if url:
-                self.source_urls[url] = ref
-            self.new_sources.append(ref)
-        return ref
+                self.source_urls[url] = token
+        return token
+
+    def _new(self, kind: str, new: list[dict[str, Any]], fields: dict[str, Any]) -> Token:
+        new.append(fields)
+        self.created[kind] += 1
+        return (self.created[kind] - 1,)
+
+
+class _Writer:
+    """Writes checked chunks, batch by batch: the import's side that holds the
+    connection and the new records' instances."""
+
+    def __init__(self, *, user: User, summary: ImportSummary) -> None:
+        self.user = user
+        self.summary = summary
+        # Every new place, actor and source, by token ((0,) first), and those not written.
+        self.created: dict[type[models.Model], list[Any]] = {Location: [], Actor: [], Source: []}
+        self.new_locations: list[Location] = []
+        self.new_actors: list[Actor] = []
+        self.new_sources: list[Source] = []
+        self.written = 0  # events created
+        self.analyzed = self._planner_rows()
+
+    # -- PostgreSQL's planner statistics --------------------------------------------------
+    # Autovacuum cannot see the rows of an import that has not committed, so the planner
+    # would go on planning for tables as they were before it, and chose sequential scans
+    # for the lookups of each batch: at 100,000 events the import was 3x slower by its
+    # end. ANALYZE in the import's transaction counts its rows; running it each time the
+    # events written pass the number last analyzed keeps the cost to a few runs.
+    # The columns the import's own queries look up. A column list also spares the full
+    # text index's statistics: ANALYZE of the whole event table took 1.1 s at 100,000
+    # events, of these columns 0.1 s.
+    ANALYZED = (
+        "timeline_event (id, dataset, external_id)",
+        "timeline_eventactor (event_id, actor_id)",
+        "timeline_eventsource (event_id, source_id)",
+    )
+    ANALYZE_AFTER = 10_000
+
+    def _planner_rows(self) -> int:
+        if connection.vendor != "postgresql":
+            return 0
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", ["timeline_event"]
+            )
+            (rows,) = cursor.fetchone()
+        return max(int(rows), 0)
+
+    def _analyze(self) -> None:
+        if connection.vendor != "postgresql":
+            return
+        if self.written < max(self.ANALYZE_AFTER, self.analyzed):
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {', '.join(self.ANALYZED)}")
+        self.analyzed += self.written
+        self.written = 0
+
+    # -- a chunk, resolved to rows -------------------------------------------------------
+    def rows(self, chunk: _Chunk) -> list[_Row]:
+        """The chunk's checked records, their places, actors and sources resolved to an
+        id or to a new instance (saved when its batch is written)."""
+        for model, fields, new in (
+            (Location, chunk.new_locations, self.new_locations),
+            (Actor, chunk.new_actors, self.new_actors),
+            (Source, chunk.new_sources, self.new_sources),
+        ):
+            instances = [model(**values) for values in fields]
+            self.created[model].extend(instances)
+            new.extend(instances)
+        locations, actors, sources = (self.created[model] for model in (Location, Actor, Source))
+        return [
+            _Row(
+                key=key,
+                values=values,
+                country_code=country_code,
+                location=None if location is None else _ref(location, locations),
+                actors=[(_ref(token, actors), role) for token, role in actor_links],
+                sources=[(_ref(token, sources), quote) for token, quote in source_links],
+            )
+            for key, values, country_code, location, actor_links, source_links in chunk.checked
+        ]
 
     # -- a batch, written -----------------------------------------------------------------
     def write(self, rows: list[_Row]) -> None:
@@ -1189,22 +1296,24 @@ EVENT_INSERT_COLUMNS = (
 EVENT_UPDATE_COLUMNS = (*COMPARED, "location_id", "country_code", "updated_at")
 
 
-def _event_values(row: _Row) -> tuple:
-    """The row's values for COMPARED, location_id and country_code, database-ready."""
-    title, summary, event_type_id, start, end, precision, ongoing, certainty = row.values
+def _event_values(rows: Iterable[_Row]) -> Iterator[tuple]:
+    """Each row's values for COMPARED, location_id and country_code, database-ready."""
+    # Looked up once: `connection` is a proxy, and each attribute of it a lookup.
     date = connection.ops.adapt_datefield_value
-    return (
-        title,
-        summary,
-        event_type_id,
-        date(start),
-        date(end),
-        precision,
-        ongoing,
-        certainty,
-        _pk(row.location),
-        row.country_code,
-    )
+    for row in rows:
+        title, summary, event_type_id, start, end, precision, ongoing, certainty = row.values
+        yield (
+            title,
+            summary,
+            event_type_id,
+            date(start),
+            date(end),
+            precision,
+            ongoing,
+            certainty,
+            _pk(row.location),
+            row.country_code,
+        )
 
 
 def _events_insert(rows: list[_Row], now: dt.datetime) -> list[int]:
@@ -1215,8 +1324,8 @@ def _events_insert(rows: list[_Row], now: dt.datetime) -> list[int]:
         Event,
         ("id", *EVENT_INSERT_COLUMNS),
         [
-            (pk, *_event_values(row), *row.key, stamp, stamp)
-            for pk, row in zip(ids, rows, strict=True)
+            (pk, *values, *row.key, stamp, stamp)
+            for pk, row, values in zip(ids, rows, _event_values(rows), strict=True)
         ],
     )
     return ids
@@ -1231,7 +1340,10 @@ def _events_update(rows: list[tuple[int, _Row]], now: dt.datetime) -> None:
     )
     bulk.executemany(
         f"UPDATE {table} SET {assignments} WHERE {connection.ops.quote_name('id')} = %s",
-        [(*_event_values(row), stamp, pk) for pk, row in rows],
+        [
+            (*values, stamp, pk)
+            for (pk, _), values in zip(rows, _event_values(row for _, row in rows), strict=True)
+        ],
     )
 
 
@@ -1310,6 +1422,7 @@ def events_import(
     user: User = None,
     batch_size: int = 2000,
     progress: Callable[[int], None] | None = None,
+    processes: int = 1,
 ) -> ImportSummary:
     """Import (row number, record) pairs, records in the API's read shape, upserting
     events on (dataset, external_id); see the module docstring.
@@ -1318,48 +1431,142 @@ def events_import(
     One transaction: the first invalid row raises RowError and nothing is written,
     unless ``skip_invalid``, which leaves invalid rows out and lists them in the
     summary's ``rejected``. ``progress`` is called with the number of rows read after
-    each batch."""
+    each batch.
+
+    ``processes=2`` reads and checks the records in a forked process of its own while
+    this one writes (_checked_elsewhere): for a command, never a web worker. It
+    iterates ``records`` there, so they must not depend on anything a fork breaks (an
+    open connection, a thread)."""
+    if processes not in (1, 2):
+        raise ValueError(f"processes: 1 or 2, not {processes!r}.")
     summary = ImportSummary()
     changes_lock()
-    with bulk.sqlite_page_cache(SQLITE_IMPORT_CACHE_KIB):
-        _import(records, summary, dataset, skip_invalid, user, batch_size, progress)
+    checker = _Checker(dataset=dataset or DEFAULT_DATASET)
+    chunks = (_checked_elsewhere if processes == 2 else _checked)(
+        records, checker, batch_size, skip_invalid
+    )
+    writer = _Writer(user=user, summary=summary)
+    with bulk.sqlite_page_cache(SQLITE_IMPORT_CACHE_KIB), closing(chunks):
+        for chunk in chunks:
+            if chunk.rejected and not skip_invalid:
+                raise RowError(*chunk.rejected[0])
+            summary.rows += chunk.rows
+            summary.rejected.extend(chunk.rejected)
+            writer.write(writer.rows(chunk))
+            if progress is not None:
+                progress(summary.rows)
     return summary
+
+
+def _checked(
+    records: Iterable[tuple[int, Record]], checker: _Checker, size: int, skip_invalid: bool
+) -> Iterator[_Chunk]:
+    """The records checked, in chunks of ``size`` valid ones; without ``skip_invalid``
+    the chunk with the first invalid row is the last."""
+    rows = 0
+    checked: list[Checked] = []
+    rejected: list[tuple[int, str]] = []
+    for number, record in records:
+        rows += 1
+        try:
+            if isinstance(record, Unreadable):
+                raise Invalid(record.reason)
+            if not isinstance(record, dict):
+                raise Invalid("not an event object.")
+            checked.append(checker.check(number, record))
+        except Invalid as error:
+            rejected.append((number, str(error)))
+            if not skip_invalid:
+                break
+        if len(checked) >= size:
+            yield checker.chunk(rows, checked, rejected)
+            rows, checked, rejected = 0, [], []
+    yield checker.chunk(rows, checked, rejected)
+
+
+class CheckingFailed(RuntimeError):
+    """The process that read and checked the records ended without finishing."""
+
+
+def _checked_elsewhere(
+    records: Iterable[tuple[int, Record]], checker: _Checker, size: int, skip_invalid: bool
+) -> Iterator[_Chunk]:
+    """_checked, run in a forked process that sends each chunk through a pipe: it
+    checks the next chunk while this process writes the last (on SQLite reading and
+    checking were a quarter of the import's time, docs/performance.md).
+
+    The child uses none of the parent's connections and leaves with os._exit (as
+    multiprocessing's fork does), so it closes none of them either. A full pipe makes
+    it wait, so it runs at most a chunk ahead. A child that dies, however it dies,
+    ends the import with CheckingFailed; one that fails (a file it cannot read) sends
+    its exception, raised here. A parent that dies ends the child at its next send
+    (it holds no reading end of the pipe), so it cannot keep the parent's connection,
+    and with it the transaction and its locks, open."""
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_check_and_send,
+        args=(records, checker, size, skip_invalid, receiver, sender),
+        name="import-checker",
+        daemon=True,
+    )
+    child.start()
+    sender.close()  # so that recv() sees the end when the child's copy closes
+    try:
+        while True:
+            try:
+                message = receiver.recv()
+            except EOFError:
+                child.join()
+                raise CheckingFailed(
+                    f"The process checking the rows ended (exit code {child.exitcode}) "
+                    "before the end of the file."
+                ) from None
+            if message is None:
+                return
+            if isinstance(message, BaseException):
+                raise message
+            yield message
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join()
+        receiver.close()
+
+
+def _check_and_send(
+    records: Iterable[tuple[int, Record]],
+    checker: _Checker,
+    size: int,
+    skip_invalid: bool,
+    receiver: Connection,
+    sender: Connection,
+) -> None:
+    """The child's side of _checked_elsewhere: chunks, then None or an exception."""
+    receiver.close()  # the parent's end: once the parent is gone, send() fails
+    try:
+        try:
+            for chunk in _checked(records, checker, size, skip_invalid):
+                sender.send(chunk)
+        except BrokenPipeError:
+            raise
+        except Exception as error:  # the reader's: DocumentError, OSError, a bug...
+            where = f"In the process checking the rows:\n{traceback.format_exc()}"
+            try:
+                pickle.loads(pickle.dumps(error))
+            except Exception:  # an exception that cannot cross the pipe: its text can
+                error = CheckingFailed(f"{type(error).__name__}: {error}")
+            error.add_note(where)  # the child's frames, for the parent's traceback
+            sender.send(error)
+        else:
+            sender.send(None)
+    except BrokenPipeError:  # the parent is gone: nothing to send to
+        return
+    finally:
+        sender.close()
 
 
 # SQLite's page cache while an import runs (bulk.sqlite_page_cache): 100,000 new events
 # into a table of 1,000,000 went at 7,500 events/s with the default 2 MB, 9,400 with
 # this (docs/performance.md).
 SQLITE_IMPORT_CACHE_KIB = 256 * 1024
-
-
-def _import(
-    records: Iterable[tuple[int, Record]],
-    summary: ImportSummary,
-    dataset: str | None,
-    skip_invalid: bool,
-    user: User,
-    batch_size: int,
-    progress: Callable[[int], None] | None,
-) -> None:
-    importer = _Importer(dataset=dataset or DEFAULT_DATASET, user=user, summary=summary)
-    batch: list[_Row] = []
-    for number, record in records:
-        summary.rows += 1
-        try:
-            if isinstance(record, Unreadable):
-                raise Invalid(record.reason)
-            if not isinstance(record, dict):
-                raise Invalid("not an event object.")
-            batch.append(importer.clean(number, record))
-        except Invalid as error:
-            if not skip_invalid:
-                raise RowError(number, str(error)) from None
-            summary.rejected.append((number, str(error)))
-        if len(batch) >= batch_size:
-            importer.write(batch)
-            batch = []
-            if progress is not None:
-                progress(summary.rows)
-    importer.write(batch)
-    if progress is not None:
-        progress(summary.rows)

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from timeline.importing import (
     FORMATS,
+    CheckingFailed,
     RowError,
     events_import,
     records_read,
@@ -46,6 +47,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--report", type=Path, help="Write the rejected rows here, as CSV (row,reason)."
         )
+        parser.add_argument(
+            "--processes",
+            type=int,
+            choices=(1, 2),
+            default=2,
+            help="2 (the default): read and check the rows in a second process while this "
+            "one writes; 1: all in this process.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
@@ -64,12 +73,13 @@ class Command(BaseCommand):
                 dataset=options["dataset"],
                 skip_invalid=options["skip_invalid"],
                 progress=progress,
+                processes=options["processes"],
             )
         except RowError as error:
             if report is not None:
                 report_write(report, [(error.row, error.reason)])
             raise CommandError(f"Nothing was imported: {error}") from None
-        except (DocumentError, OSError, UnicodeDecodeError) as error:
+        except (DocumentError, OSError, UnicodeDecodeError, CheckingFailed) as error:
             raise CommandError(f"Nothing was imported: {error}") from None
         finally:
             if collecting:
