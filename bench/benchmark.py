@@ -15,7 +15,9 @@ bench_<size> on PostgreSQL) so later runs skip the generation. What it measures:
    its SQL query count;
 3. both over HTTP: gunicorn with 2 workers, wrk on loopback (requests/s, p50, p99);
 4. stats group_by=country,month over the whole table against the raw GROUP BY;
-5. export (events/s, peak RSS of the process) and import (events/s) throughput.
+5. export (events/s, peak RSS of the process) and import (events/s) throughput, and
+   the import's floor: the same rows loaded by the database alone (INSERT ... SELECT
+   from the attached file on SQLite, binary COPY on PostgreSQL), without the change log.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -318,21 +321,7 @@ def bulk(env: dict[str, str], size: int) -> dict:
             # The largest reader process's (SQLite's export forks them; 0 if none).
             "export_reader_rss_mb": int(readers_rss_kb) / 1024,
         }
-        target_url = (
-            f"sqlite:///{Path(folder) / 'import.sqlite3'}"
-            if env["DATABASE_URL"].startswith("sqlite")
-            else f"{PG_URL}/bench_import"
-        )
-        target = environment(target_url)
-        if target_url.startswith("postgres"):
-            subprocess.run(
-                ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "bench_import"],
-                check=True,
-            )
-            subprocess.run(
-                ["createdb", "-h", "127.0.0.1", "-U", "postgres", "bench_import"], check=True
-            )
-        run([PYTHON, "manage.py", "migrate", "-v0"], target)
+        target = empty_database(env, Path(folder))
         # Timed inside the process, as the export is: the command, not Python's start.
         script = (
             "import io, resource, time\n"
@@ -349,11 +338,104 @@ def bulk(env: dict[str, str], size: int) -> dict:
         result["import_peak_rss_mb"] = int(rss_kb) / 1024
         # The process that reads and checks the rows (import_events --processes 2).
         result["import_checker_rss_mb"] = int(checker_rss_kb) / 1024
-        if target_url.startswith("postgres"):
+        # The floor: the same rows, as the database holds them, loaded into an empty
+        # database of the same schema in one transaction by the database alone.
+        target = empty_database(env, Path(folder))
+        if env["DATABASE_URL"].startswith("sqlite"):
+            seconds = floor_load_sqlite(env["DATABASE_URL"], target["DATABASE_URL"])
+        else:
+            seconds = floor_load_postgresql(
+                env["DATABASE_URL"], target["DATABASE_URL"], Path(folder)
+            )
+        result["import_floor_events_per_s"] = size / seconds
+        if not target["DATABASE_URL"].startswith("sqlite"):
             subprocess.run(
                 ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "bench_import"], check=True
             )
     return result
+
+
+def empty_database(env: dict[str, str], folder: Path) -> dict[str, str]:
+    """A new, migrated database of the same kind as env's (replacing the last one)."""
+    if env["DATABASE_URL"].startswith("sqlite"):
+        path = folder / "import.sqlite3"
+        path.unlink(missing_ok=True)
+        target = environment(f"sqlite:///{path}")
+    else:
+        target = environment(f"{PG_URL}/bench_import")
+        subprocess.run(
+            ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "bench_import"],
+            check=True,
+        )
+        subprocess.run(
+            ["createdb", "-h", "127.0.0.1", "-U", "postgres", "bench_import"], check=True
+        )
+    run([PYTHON, "manage.py", "migrate", "-v0"], target)
+    return target
+
+
+# The tables an import writes, parents first; the change log aside (the floor keeps none).
+FLOOR_TABLES = (
+    "timeline_location",
+    "timeline_actor",
+    "timeline_source",
+    "timeline_event",
+    "timeline_eventactor",
+    "timeline_eventsource",
+)
+# The import's page cache on SQLite (timeline.importing.SQLITE_IMPORT_CACHE_KIB).
+FLOOR_SQLITE_CACHE_KIB = 256 * 1024
+
+
+def floor_load_sqlite(source_url: str, target_url: str) -> float:
+    """Seconds to copy FLOOR_TABLES from the source file into the empty target, in one
+    transaction (INSERT ... SELECT from the attached source), foreign keys checked at
+    commit as Django's connections do."""
+    source = source_url.removeprefix("sqlite:///")
+    con = sqlite3.connect(target_url.removeprefix("sqlite:///"), isolation_level=None)
+    con.execute(f"PRAGMA cache_size = -{FLOOR_SQLITE_CACHE_KIB}")
+    con.execute("PRAGMA foreign_keys = ON")
+    con.execute("ATTACH DATABASE ? AS source", (source,))
+    started = time.perf_counter()
+    con.execute("BEGIN")
+    for table in FLOOR_TABLES:
+        columns = ", ".join(
+            f'"{row[1]}"' for row in con.execute(f"PRAGMA main.table_info({table})")
+        )
+        con.execute(
+            f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM source.{table} ORDER BY id"
+        )
+    con.execute("COMMIT")
+    seconds = time.perf_counter() - started
+    con.close()
+    return seconds
+
+
+def floor_load_postgresql(source_url: str, target_url: str, folder: Path) -> float:
+    """Seconds to COPY (binary) FLOOR_TABLES, dumped from the source beforehand, into the
+    empty target in one transaction; its foreign keys (deferred) checked at commit."""
+    import psycopg
+
+    files = {}
+    with psycopg.connect(source_url) as source, source.cursor() as cursor:
+        for table in FLOOR_TABLES:
+            files[table] = folder / f"{table}.copy"
+            copying = cursor.copy(f"COPY {table} TO STDOUT (FORMAT BINARY)")
+            with open(files[table], "wb") as out, copying as copy:
+                for data in copy:
+                    out.write(data)
+    with psycopg.connect(target_url) as target, target.cursor() as cursor:
+        started = time.perf_counter()
+        for table in FLOOR_TABLES:
+            copying = cursor.copy(f"COPY {table} FROM STDIN (FORMAT BINARY)")
+            with copying as copy, open(files[table], "rb") as data:
+                while block := data.read(1 << 20):
+                    copy.write(block)
+        target.commit()
+        seconds = time.perf_counter() - started
+    for path in files.values():
+        path.unlink()
+    return seconds
 
 
 def main() -> None:
@@ -432,7 +514,9 @@ def print_report(report: dict[str, dict[int, dict]], sizes: list[int]) -> None:
                     f"(peak RSS {b['export_peak_rss_mb']:.0f} MB, readers "
                     f"{b['export_reader_rss_mb']:.0f} MB)   import {b['import_events_per_s']:8,.0f} "
                     f"events/s (peak RSS {b['import_peak_rss_mb']:.0f} MB, checker "
-                    f"{b['import_checker_rss_mb']:.0f} MB)"
+                    f"{b['import_checker_rss_mb']:.0f} MB)   floor load "
+                    f"{b['import_floor_events_per_s']:8,.0f} events/s, import / floor "
+                    f"{b['import_floor_events_per_s'] / b['import_events_per_s']:.2f}"
                 )
 
 
