@@ -340,14 +340,15 @@ def bulk(env: dict[str, str], size: int) -> dict:
         result["import_checker_rss_mb"] = int(checker_rss_kb) / 1024
         # The floor: the same rows, as the database holds them, loaded into an empty
         # database of the same schema in one transaction by the database alone.
+        # In a process of its own: a forked process starts with its parent's RSS as its
+        # peak, and the SQLite page cache would have been this one's for the next sizes.
         target = empty_database(env, Path(folder))
-        if env["DATABASE_URL"].startswith("sqlite"):
-            seconds = floor_load_sqlite(env["DATABASE_URL"], target["DATABASE_URL"])
-        else:
-            seconds = floor_load_postgresql(
-                env["DATABASE_URL"], target["DATABASE_URL"], Path(folder)
-            )
-        result["import_floor_events_per_s"] = size / seconds
+        out = run(
+            [PYTHON, __file__, "--floor-load", env["DATABASE_URL"], target["DATABASE_URL"], folder],
+            env,
+            capture_output=True,
+        ).stdout
+        result["import_floor_events_per_s"] = size / float(out.strip().splitlines()[-1])
         if not target["DATABASE_URL"].startswith("sqlite"):
             subprocess.run(
                 ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "bench_import"], check=True
@@ -452,9 +453,17 @@ def main() -> None:
         help="Sizes to measure export and import at ('' for none).",
     )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--floor-load", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(args.rounds)
+        return
+    if args.floor_load:
+        source, target, folder = args.floor_load
+        if source.startswith("sqlite"):
+            print(floor_load_sqlite(source, target))
+        else:
+            print(floor_load_postgresql(source, target, Path(folder)))
         return
     sizes = [int(size) for size in args.sizes.split(",")]
     report: dict[str, dict[int, dict]] = {}
