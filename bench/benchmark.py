@@ -406,17 +406,22 @@ FLOOR_TABLES = (
     "timeline_eventactor",
     "timeline_eventsource",
 )
-# The import's page cache on SQLite (timeline.importing.SQLITE_IMPORT_CACHE_KIB).
-FLOOR_SQLITE_CACHE_KIB = 256 * 1024
 
 
 def floor_load_sqlite(source_url: str, target_url: str) -> float:
     """Seconds to copy FLOOR_TABLES from the source file into the empty target, in one
     transaction (INSERT ... SELECT from the attached source), foreign keys checked at
-    commit as Django's connections do."""
+    commit as Django's connections do, with the import's page cache."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from timeline.importing import SQLITE_IMPORT_CACHE_KIB
+
     source = source_url.removeprefix("sqlite:///")
     con = sqlite3.connect(target_url.removeprefix("sqlite:///"), isolation_level=None)
-    con.execute(f"PRAGMA cache_size = -{FLOOR_SQLITE_CACHE_KIB}")
+    con.execute(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
     con.execute("PRAGMA foreign_keys = ON")
     con.execute("ATTACH DATABASE ? AS source", (source,))
     started = time.perf_counter()

@@ -104,7 +104,7 @@ import re
 import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import closing
+from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import islice
@@ -1107,8 +1107,7 @@ class _Checker:
         triple = (publisher, title, published_on)
         token = self._source_find(url, triple)
         if token is None:
-            fields = {"url": url, "publisher": publisher, "title": title}
-            fields["published_on"] = published_on
+            fields = dict(url=url, publisher=publisher, title=title, published_on=published_on)
             token = self.sources[triple] = self._new("sources", self.new_sources, fields)
             if url:
                 self.source_urls[url] = token
@@ -1545,23 +1544,20 @@ def _check_and_send(
     """The child's side of _checked_elsewhere: chunks, then None or an exception."""
     receiver.close()  # the parent's end: once the parent is gone, send() fails
     try:
-        try:
-            for chunk in _checked(records, checker, size, skip_invalid):
-                sender.send(chunk)
-        except BrokenPipeError:
-            raise
-        except Exception as error:  # the reader's: DocumentError, OSError, a bug...
-            where = f"In the process checking the rows:\n{traceback.format_exc()}"
-            try:
-                pickle.loads(pickle.dumps(error))
-            except Exception:  # an exception that cannot cross the pipe: its text can
-                error = CheckingFailed(f"{type(error).__name__}: {error}")
-            error.add_note(where)  # the child's frames, for the parent's traceback
-            sender.send(error)
-        else:
-            sender.send(None)
+        for chunk in _checked(records, checker, size, skip_invalid):
+            sender.send(chunk)
+        sender.send(None)
     except BrokenPipeError:  # the parent is gone: nothing to send to
-        return
+        pass
+    except Exception as error:  # the reader's: DocumentError, OSError, a bug...
+        where = f"In the process checking the rows:\n{traceback.format_exc()}"
+        try:
+            pickle.loads(pickle.dumps(error))
+        except Exception:  # an exception that cannot cross the pipe: its text can
+            error = CheckingFailed(f"{type(error).__name__}: {error}")
+        error.add_note(where)  # the child's frames, for the parent's traceback
+        with suppress(BrokenPipeError):
+            sender.send(error)
     finally:
         sender.close()
 
