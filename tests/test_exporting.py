@@ -109,6 +109,37 @@ def test_the_export_reads_in_batches_of_fixed_size(api, events, django_assert_nu
         body(api.get(EXPORT, {"format": "jsonl"}))
 
 
+@pytest.mark.parametrize("export_format", ["jsonl", "csv", "geojson"])
+def test_batches_are_written_in_parts_of_a_few_events(events, monkeypatch, export_format):
+    """Batches of 3 written 2 events at a time: no chunk holds more than 2 events, and
+    together they hold every event once, as one unparted export does."""
+    from timeline.models import Event
+
+    whole = b"".join(exporting.events_export(Event.objects.all(), export_format))
+    monkeypatch.setattr(exporting, "WRITE_EVENTS", 2)
+
+    chunks = list(exporting.events_export(Event.objects.all(), export_format))
+
+    assert b"".join(chunks) == whole
+    per_chunk = {
+        "jsonl": lambda chunk: chunk.count(b"\n"),
+        "csv": lambda chunk: len(list(csv.reader(io.StringIO(chunk.decode())))),
+        "geojson": lambda chunk: chunk.count(b'"type":"Feature"'),
+    }[export_format]
+    # jsonl: 8 events in batches 3, 3, 2, parts 2+1, 2+1, 2; csv: the header alone
+    # first; geojson: the 7 with coordinates, whatever batch they are in.
+    expected = {
+        "jsonl": [2, 1, 2, 1, 2],
+        "csv": [1, 2, 1, 2, 1, 2],
+        "geojson": None,
+    }[export_format]
+    counts = [per_chunk(chunk) for chunk in chunks]
+    if expected is None:
+        assert max(counts) == 2 and sum(counts) == 7
+    else:
+        assert counts == expected
+
+
 def test_the_command_writes_a_file_with_the_same_filters(tmp_path, events):
     out = tmp_path / "oman.jsonl"
 
