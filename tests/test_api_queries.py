@@ -343,6 +343,20 @@ def test_stats_by_year_and_event_type(api):
     ]
 
 
+def test_stats_by_day_give_iso_dates_under_any_filter(api):
+    """Days as ISO text whichever driver reads them (SQLite gives text, PostgreSQL
+    dates), with a filter that aliases an expression of its own (near)."""
+    doha = {"latitude": 25.2854, "longitude": 51.5310}
+    EventFactory(start_date=dt.date(2024, 10, 2), **{f"location__{k}": v for k, v in doha.items()})
+    EventFactory(start_date=dt.date(2024, 10, 2), **{f"location__{k}": v for k, v in doha.items()})
+    EventFactory(start_date=dt.date(2024, 9, 30), location__latitude=23.6, location__longitude=58.4)
+
+    body = api.get(STATS, {"group_by": "day", "near": "25.2854,51.5310,10"}).json()
+
+    assert body["groups"] == [{"day": "2024-10-02", "count": 2}]
+    assert body["total"] == 2
+
+
 @pytest.mark.parametrize("group_by", ["", "week", "country,month,day", "day,day"])
 def test_stats_need_one_or_two_known_group_keys(api, group_by):
     response = api.get(STATS, {"group_by": group_by})

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import CharField, Count, F, Func, IntegerField, QuerySet
+from django.db.models.sql.constants import MULTI
 
 from timeline.errors import QueryParameterError
 from timeline.models import Event
@@ -68,6 +70,17 @@ def parse_group_by(raw: str) -> list[str]:
     return names
 
 
+def _driver_rows(grouped: QuerySet) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The grouped queryset's column names (its annotations, in the order selected)
+    and rows, as the database driver gives them. Django's converters (int() of every
+    count, on every row) took a quarter of the endpoint's time at a few thousand
+    groups; the drivers already give ints, strings and, on PostgreSQL, dates."""
+    query = grouped.query
+    compiler = query.get_compiler(grouped.db)
+    rows = [row for chunk in compiler.execute_sql(MULTI) for row in chunk]
+    return list(query.annotation_select), rows
+
+
 def event_stats(queryset: QuerySet[Event], group_by: list[str]) -> dict[str, Any]:
     """Count the events of ``queryset`` per group, sorted by the group keys.
 
@@ -77,23 +90,24 @@ def event_stats(queryset: QuerySet[Event], group_by: list[str]) -> dict[str, Any
     columns: dict[str, Any] = {}
     for name in group_by:
         columns.update({f"{PREFIX}{key}": value for key, value in GROUPS[name].items()})
-    rows = list(
+    grouped = (
         queryset.order_by()
         .values(**columns)
         # One row per event, or per (event, actor) with group_by=actor: COUNT(*) is exact.
         .annotate(count=Count("*"))
         # NULL keys (events without a country or actor) sort first on every database.
-        .order_by(*(F(name).asc(nulls_first=True) for name in columns))
-        .values_list(*columns, "count")[: MAX_GROUPS + 1]
+        .order_by(*(F(name).asc(nulls_first=True) for name in columns))[: MAX_GROUPS + 1]
     )
+    names, rows = _driver_rows(grouped)
     truncated = len(rows) > MAX_GROUPS
     # Tuples zipped into dicts: at 10,000 events there are a few thousand groups, and
     # building each through values() dicts was half the endpoint's time.
-    keys = [*(name.removeprefix(PREFIX) for name in columns), "count"]
+    keys = [name.removeprefix(PREFIX) for name in names]
     groups = [dict(zip(keys, row, strict=True)) for row in rows[:MAX_GROUPS]]
     if "day" in group_by:
         for group in groups:
-            if group["day"] is not None:
+            # A date from PostgreSQL's driver, already its ISO text from SQLite's.
+            if isinstance(group["day"], dt.date):
                 group["day"] = group["day"].isoformat()
     return {
         "group_by": group_by,
