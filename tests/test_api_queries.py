@@ -20,6 +20,7 @@ from tests.factories import (
     LocationFactory,
     event_type,
 )
+from timeline import stats
 from timeline.models import Event
 
 pytestmark = pytest.mark.django_db
@@ -344,8 +345,9 @@ def test_stats_by_year_and_event_type(api):
 
 
 def test_stats_by_day_give_iso_dates_under_any_filter(api):
-    """Days as ISO text whichever driver reads them (SQLite gives text, PostgreSQL
-    dates), with a filter that aliases an expression of its own (near)."""
+    """Days as ISO text, under a filter that aliases an expression of its own (near):
+    the columns are named after what the query selects, not every expression it
+    knows."""
     doha = {"latitude": 25.2854, "longitude": 51.5310}
     EventFactory(start_date=dt.date(2024, 10, 2), **{f"location__{k}": v for k, v in doha.items()})
     EventFactory(start_date=dt.date(2024, 10, 2), **{f"location__{k}": v for k, v in doha.items()})
@@ -355,6 +357,18 @@ def test_stats_by_day_give_iso_dates_under_any_filter(api):
 
     assert body["groups"] == [{"day": "2024-10-02", "count": 2}]
     assert body["total"] == 2
+
+
+def test_stats_beyond_the_group_limit_are_cut_and_say_so(api, monkeypatch):
+    monkeypatch.setattr(stats, "MAX_GROUPS", 2)
+    for country, count in (("OM", 2), ("QA", 1), ("YE", 3)):
+        EventFactory.create_batch(count, location__country_code=country)
+
+    body = api.get(STATS, {"group_by": "country"}).json()
+
+    assert body["groups"] == [{"country": "OM", "count": 2}, {"country": "QA", "count": 1}]
+    assert body["total"] == 3
+    assert body["truncated"] is True
 
 
 @pytest.mark.parametrize("group_by", ["", "week", "country,month,day", "day,day"])

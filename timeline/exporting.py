@@ -247,9 +247,12 @@ def _parts(items: list[Any]) -> Iterator[list[Any]]:
         yield items[start : start + WRITE_EVENTS]
 
 
-def _batches(queryset: QuerySet[Event], processes: int) -> Iterator[list[dict[str, Any]]]:
+def _parsed_parts(queryset: QuerySet[Event], processes: int) -> Iterator[list[dict[str, Any]]]:
+    """The events as dicts, WRITE_EVENTS at a time: each part parsed as it is written,
+    not the whole batch first."""
     for texts in _json_batches(queryset, processes):
-        yield [orjson.loads(text) for text in texts]
+        for part in _parts(texts):
+            yield [orjson.loads(text) for text in part]
 
 
 def events_export(
@@ -275,23 +278,22 @@ def _csv(queryset: QuerySet[Event], processes: int) -> Iterator[bytes]:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
-    yield out.getvalue().encode()
-    out.seek(0)
-    out.truncate()
-    for events in _batches(queryset, processes):
-        for part in _parts(events):
-            writer.writerows(flatten_event(event) for event in part)
-            yield out.getvalue().encode()
-            out.seek(0)
-            out.truncate()
+    # The header goes with the first events: a first query that fails then fails the
+    # response before anything is sent.
+    for part in _parsed_parts(queryset, processes):
+        writer.writerows(flatten_event(event) for event in part)
+        yield out.getvalue().encode()
+        out.seek(0)
+        out.truncate()
+    if out.tell():  # only the header: no events
+        yield out.getvalue().encode()
 
 
 def _geojson(queryset: QuerySet[Event], processes: int) -> Iterator[bytes]:
     yield b'{"type":"FeatureCollection","features":['
     first = True
-    for events in _batches(queryset, processes):
-        for part in _parts(events):
-            chunk = b",".join([orjson.dumps(feature(event)) for event in part])
-            yield chunk if first else b"," + chunk
-            first = False
+    for part in _parsed_parts(queryset, processes):
+        chunk = b",".join([orjson.dumps(feature(event)) for event in part])
+        yield chunk if first else b"," + chunk
+        first = False
     yield b"]}"
