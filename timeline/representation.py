@@ -19,7 +19,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.query import ValuesIterable
-from django.db.models.sql.constants import MULTI
+from django.db.models.sql.constants import GET_ITERATOR_CHUNK_SIZE, MULTI
 
 from timeline.models import Actor, Event, EventActor, EventSource, Source
 from timeline.serializers import EventSerializer
@@ -62,21 +62,34 @@ def value_columns(fields: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(columns))
 
 
+def driver_rows(
+    queryset: QuerySet, *, chunked_fetch: bool = False, chunk_size: int = GET_ITERATOR_CHUNK_SIZE
+) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+    """A values() queryset's column names, in the order its SQL selects them, and its
+    rows as the database driver gives them, without Django's converters (which run a
+    function per value of every row). The query runs now."""
+    query = queryset.query
+    # The names ValuesIterable gives the same SELECT.
+    names = list(
+        query.selected or (*query.extra_select, *query.values_select, *query.annotation_select)
+    )
+    compiler = query.get_compiler(queryset.db)
+    chunks = compiler.execute_sql(MULTI, chunked_fetch=chunked_fetch, chunk_size=chunk_size)
+    return names, (row for chunk in chunks for row in chunk)
+
+
 class RawValuesIterable(ValuesIterable):
-    """values() rows as the database driver gives them, without Django's converters: on
-    SQLite, date-times stay naive (in UTC) and booleans may be 0 or 1 (represent_events
-    reads both); PostgreSQL's driver gives the final values, and Django converts none
-    of these columns there."""
+    """values() rows as the database driver gives them (driver_rows): on SQLite,
+    date-times stay naive (in UTC) and booleans may be 0 or 1 (represent_events reads
+    both); PostgreSQL's driver gives the final values, and Django converts none of
+    these columns there."""
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        query = self.queryset.query
-        compiler = query.get_compiler(self.queryset.db)
-        names = list(query.selected or (*query.extra_select, *query.values_select))
-        for rows in compiler.execute_sql(
-            MULTI, chunked_fetch=self.chunked_fetch, chunk_size=self.chunk_size
-        ):
-            for row in rows:
-                yield dict(zip(names, row, strict=True))
+        names, rows = driver_rows(
+            self.queryset, chunked_fetch=self.chunked_fetch, chunk_size=self.chunk_size
+        )
+        for row in rows:
+            yield dict(zip(names, row, strict=True))
 
 
 def event_rows(queryset: QuerySet[Event], fields: Sequence[str] = EVENT_FIELDS) -> QuerySet:
