@@ -17,7 +17,9 @@ bench_<size> on PostgreSQL) so later runs skip the generation. What it measures:
 4. stats group_by=country,month over the whole table against the raw GROUP BY;
 5. export (events/s, peak RSS of the process) and import (events/s) throughput, and
    the import's floor: the same rows loaded by the database alone (INSERT ... SELECT
-   from the attached file on SQLite, binary COPY on PostgreSQL), without the change log.
+   from the attached file on SQLite, binary COPY on PostgreSQL), without the change log;
+   each --bulk-runs times in turn, their medians (the import and its floor once from
+   1,000,000 events).
 """
 
 from __future__ import annotations
@@ -317,61 +319,98 @@ def over_http(env: dict[str, str], country: str, seconds: int) -> dict:
 
 
 # -- bulk -----------------------------------------------------------------------------------
-def bulk(env: dict[str, str], size: int) -> dict:
-    """Export every event as JSON Lines (events/s, peak RSS), then import the export into
-    an empty database of the same kind (events/s)."""
+# Sizes from which the import and its floor run once, however many runs the export
+# gets: at 1,000,000 events each takes minutes.
+BULK_ONCE_FROM = 1_000_000
+
+
+def bulk(env: dict[str, str], size: int, runs: int) -> dict:
+    """Export every event as JSON Lines (events/s, peak RSS), import the export into an
+    empty database of the same kind (events/s), and load the same rows by the database
+    alone (the import's floor, events/s): ``runs`` times each, in turn, and the median
+    of each figure (the largest of each peak RSS); from BULK_ONCE_FROM events the import
+    and the floor once."""
+    samples: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "events.jsonl"
-        script = (
-            "import resource, time, sys\n"
-            "from django.core.management import call_command\n"
-            "t = time.perf_counter()\n"
-            f"call_command('export_events', '--format', 'jsonl', '-o', {str(path)!r})\n"
-            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
-            " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
-        )
-        out = run([PYTHON, "manage.py", "shell", "-c", script], env, capture_output=True).stdout
-        seconds, rss_kb, readers_rss_kb = out.strip().splitlines()[-1].split()
-        exported = sum(1 for _ in path.open())
-        result = {
-            "export_events_per_s": exported / float(seconds),
-            "export_peak_rss_mb": int(rss_kb) / 1024,
-            # The largest reader process's (SQLite's export forks them; 0 if none).
-            "export_reader_rss_mb": int(readers_rss_kb) / 1024,
-        }
-        target = empty_database(env, Path(folder))
-        # Timed inside the process, as the export is: the command, not Python's start.
-        script = (
-            "import io, resource, time\n"
-            "from django.core.management import call_command\n"
-            "t = time.perf_counter()\n"
-            f"call_command('import_events', {str(path)!r}, '--format', 'jsonl',"
-            " stdout=io.StringIO())\n"
-            "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
-            " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
-        )
-        out = run([PYTHON, "manage.py", "shell", "-c", script], target, capture_output=True)
-        seconds, rss_kb, checker_rss_kb = out.stdout.strip().splitlines()[-1].split()
-        result["import_events_per_s"] = exported / float(seconds)
-        result["import_peak_rss_mb"] = int(rss_kb) / 1024
-        # The process that reads and checks the rows (import_events --processes 2).
-        result["import_checker_rss_mb"] = int(checker_rss_kb) / 1024
-        # The floor: the same rows, as the database holds them, loaded into an empty
-        # database of the same schema in one transaction by the database alone.
-        # In a process of its own: a forked process starts with its parent's RSS as its
-        # peak, and the SQLite page cache would have been this one's for the next sizes.
-        target = empty_database(env, Path(folder))
-        out = run(
-            [PYTHON, __file__, "--floor-load", env["DATABASE_URL"], target["DATABASE_URL"], folder],
-            env,
-            capture_output=True,
-        ).stdout
-        result["import_floor_events_per_s"] = size / float(out.strip().splitlines()[-1])
-        if not target["DATABASE_URL"].startswith("sqlite"):
-            subprocess.run(
-                ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "bench_import"], check=True
-            )
+        for n in range(runs):
+            figures = export_once(env, path)
+            if n == 0 or size < BULK_ONCE_FROM:
+                figures |= import_once(env, path, figures["exported"], Path(folder))
+                figures |= floor_once(env, size, Path(folder))
+            for name, value in figures.items():
+                samples.setdefault(name, []).append(value)
+    result: dict = {"exported": samples.pop("exported")[0]}
+    for name, values in samples.items():
+        result[name] = max(values) if name.endswith("_rss_mb") else statistics.median(values)
+        result[f"{name}_runs"] = values
     return result
+
+
+def export_once(env: dict[str, str], path: Path) -> dict:
+    """The export of every event as JSON Lines into ``path``, timed in its process."""
+    script = (
+        "import resource, time, sys\n"
+        "from django.core.management import call_command\n"
+        "t = time.perf_counter()\n"
+        f"call_command('export_events', '--format', 'jsonl', '-o', {str(path)!r})\n"
+        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
+        " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    )
+    out = run([PYTHON, "manage.py", "shell", "-c", script], env, capture_output=True).stdout
+    seconds, rss_kb, readers_rss_kb = out.strip().splitlines()[-1].split()
+    exported = sum(1 for _ in path.open())
+    return {
+        "exported": exported,
+        "export_events_per_s": exported / float(seconds),
+        "export_peak_rss_mb": int(rss_kb) / 1024,
+        # The largest reader process's (SQLite's export forks them; 0 if none).
+        "export_reader_rss_mb": int(readers_rss_kb) / 1024,
+    }
+
+
+def import_once(env: dict[str, str], path: Path, exported: int, folder: Path) -> dict:
+    """The import of the export at ``path`` into an empty database of the same kind."""
+    target = empty_database(env, folder)
+    # Timed inside the process, as the export is: the command, not Python's start.
+    script = (
+        "import io, resource, time\n"
+        "from django.core.management import call_command\n"
+        "t = time.perf_counter()\n"
+        f"call_command('import_events', {str(path)!r}, '--format', 'jsonl',"
+        " stdout=io.StringIO())\n"
+        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
+        " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    )
+    out = run([PYTHON, "manage.py", "shell", "-c", script], target, capture_output=True)
+    seconds, rss_kb, checker_rss_kb = out.stdout.strip().splitlines()[-1].split()
+    _drop(target)
+    return {
+        "import_events_per_s": exported / float(seconds),
+        "import_peak_rss_mb": int(rss_kb) / 1024,
+        # The process that reads and checks the rows (import_events --processes 2).
+        "import_checker_rss_mb": int(checker_rss_kb) / 1024,
+    }
+
+
+def floor_once(env: dict[str, str], size: int, folder: Path) -> dict:
+    """The import's floor: the same rows, as the database holds them, loaded into an
+    empty database of the same schema in one transaction by the database alone. In a
+    process of its own: a forked process starts with its parent's RSS as its peak, and
+    the SQLite page cache would have been this one's for the next sizes."""
+    target = empty_database(env, folder)
+    out = run(
+        [PYTHON, __file__, "--floor-load", env["DATABASE_URL"], target["DATABASE_URL"], folder],
+        env,
+        capture_output=True,
+    ).stdout
+    _drop(target)
+    return {"import_floor_events_per_s": size / float(out.strip().splitlines()[-1])}
+
+
+def _drop(target: dict[str, str]) -> None:
+    if not target["DATABASE_URL"].startswith("sqlite"):
+        subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "bench_import"], check=True)
 
 
 def empty_database(env: dict[str, str], folder: Path) -> dict[str, str]:
@@ -482,6 +521,13 @@ def main() -> None:
         default="10000,100000,1000000",
         help="Sizes to measure export and import at ('' for none).",
     )
+    parser.add_argument(
+        "--bulk-runs",
+        type=int,
+        default=3,
+        help="Runs of each export, import and import floor, in turn (the import and its "
+        f"floor once from {BULK_ONCE_FROM:,} events).",
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--floor-load", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -506,7 +552,7 @@ def main() -> None:
             figures = measured[size]
             figures["http"] = over_http(env, figures["country"], args.http_seconds)
             if str(size) in args.bulk_sizes.split(","):
-                figures["bulk"] = bulk(env, size)
+                figures["bulk"] = bulk(env, size, args.bulk_runs)
             report.setdefault(database, {})[size] = figures
             print(json.dumps(figures), flush=True)
     print_report(report, sizes)
@@ -545,20 +591,26 @@ def print_report(report: dict[str, dict[int, dict]], sizes: list[int]) -> None:
                 f"p99 {floor['p99_ms']:6.2f} ms | api {api['rps']:7.0f} req/s p50 {api['p50_ms']:6.2f} "
                 f"p99 {api['p99_ms']:6.2f} ms | floor/api {floor['rps'] / api['rps']:.2f}"
             )
-    print("\nBulk")
+    print("\nBulk: medians of the runs (fastest-slowest; n runs); peak RSS the largest")
     for database, by_size in report.items():
         for size in sizes:
             b = by_size[size].get("bulk")
             if b:
                 print(
-                    f"{database:<11}{size:>10,}  export {b['export_events_per_s']:9,.0f} events/s "
-                    f"(peak RSS {b['export_peak_rss_mb']:.0f} MB, readers "
-                    f"{b['export_reader_rss_mb']:.0f} MB)   import {b['import_events_per_s']:8,.0f} "
-                    f"events/s (peak RSS {b['import_peak_rss_mb']:.0f} MB, checker "
-                    f"{b['import_checker_rss_mb']:.0f} MB)   floor load "
-                    f"{b['import_floor_events_per_s']:8,.0f} events/s, import's time / floor's "
-                    f"{b['import_floor_events_per_s'] / b['import_events_per_s']:.2f}"
+                    f"{database:<11}{size:>10,}  export {_spread(b, 'export_events_per_s')}"
+                    f" (peak RSS {b['export_peak_rss_mb']:.0f} MB, readers"
+                    f" {b['export_reader_rss_mb']:.0f} MB)\n{'':<23}import"
+                    f" {_spread(b, 'import_events_per_s')} (peak RSS"
+                    f" {b['import_peak_rss_mb']:.0f} MB, checker {b['import_checker_rss_mb']:.0f}"
+                    f" MB)\n{'':<23}floor load {_spread(b, 'import_floor_events_per_s')},"
+                    " import's time / floor's"
+                    f" {b['import_floor_events_per_s'] / b['import_events_per_s']:.2f}"
                 )
+
+
+def _spread(figures: dict, name: str) -> str:
+    runs = figures[f"{name}_runs"]
+    return f"{figures[name]:,.0f} events/s ({max(runs):,.0f}-{min(runs):,.0f}; {len(runs)} runs)"
 
 
 if __name__ == "__main__":
