@@ -422,9 +422,11 @@ def empty_database(env: dict[str, str], folder: Path) -> dict[str, str]:
         target = environment(f"sqlite:///{path}")
     else:
         target = environment(f"{PG_URL}/bench_import")
+        # Left by a run that stopped half-way, if any (quietly: no NOTICE when there is none).
         subprocess.run(
             ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "bench_import"],
             check=True,
+            env={**os.environ, "PGOPTIONS": "-c client_min_messages=warning"},
         )
         subprocess.run(
             ["createdb", "-h", "127.0.0.1", "-U", "postgres", "bench_import"], check=True
@@ -610,7 +612,8 @@ def print_report(report: dict[str, dict[int, dict]], sizes: list[int]) -> None:
 
 def _spread(figures: dict, name: str) -> str:
     runs = figures[f"{name}_runs"]
-    return f"{figures[name]:,.0f} events/s ({max(runs):,.0f}-{min(runs):,.0f}; {len(runs)} runs)"
+    counted = f"{len(runs)} run{'s' if len(runs) > 1 else ''}"
+    return f"{figures[name]:,.0f} events/s ({max(runs):,.0f}-{min(runs):,.0f}; {counted})"
 
 
 if __name__ == "__main__":
