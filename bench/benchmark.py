@@ -18,8 +18,8 @@ bench_<size> on PostgreSQL) so later runs skip the generation. What it measures:
 5. export (events/s, peak RSS of the process) and import (events/s) throughput, and
    the import's floor: the same rows loaded by the database alone (INSERT ... SELECT
    from the attached file on SQLite, binary COPY on PostgreSQL), without the change log;
-   each --bulk-runs times in turn, their medians (the import and its floor once from
-   1,000,000 events).
+   each --bulk-runs times in turn, their medians (from 1,000,000 events the import and
+   its floor once, after the exports).
 """
 
 from __future__ import annotations
