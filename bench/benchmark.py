@@ -46,8 +46,11 @@ PYTHON = sys.executable
 PG_URL = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 # The same server for createdb and dropdb.
 _PG = urlsplit(PG_URL)
-PG_CLIENT = ["-h", _PG.hostname or "127.0.0.1", "-p", str(_PG.port or 5432)]
-PG_CLIENT += ["-U", _PG.username or "postgres"]
+PG_CLIENT = [
+    *("-h", _PG.hostname or "127.0.0.1"),
+    *("-p", str(_PG.port or 5432)),
+    *("-U", _PG.username or "postgres"),
+]
 # The page the API returns with the floor's content: everything but sources.
 FLOOR_FIELDS = (
     "id,dataset,external_id,title,summary,event_type,start_date,end_date,date_precision,"
@@ -356,49 +359,50 @@ def bulk(env: dict[str, str], size: int, runs: int) -> dict:
     return result
 
 
-def export_once(env: dict[str, str], path: Path) -> dict:
-    """The export of every event as JSON Lines into ``path``, timed in its process."""
+def timed_command(env: dict[str, str], *args: str) -> tuple[float, float, float]:
+    """Seconds ``manage.py`` command ``args`` takes, timed inside its process (the
+    command, not Python's start), and the peak RSS (MB) of that process and of its
+    largest child process (0 if none)."""
     script = (
-        "import resource, time, sys\n"
+        "import io, resource, time\n"
         "from django.core.management import call_command\n"
         "t = time.perf_counter()\n"
-        f"call_command('export_events', '--format', 'jsonl', '-o', {str(path)!r})\n"
+        f"call_command(*{list(args)!r}, stdout=io.StringIO())\n"
         "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
         " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
     )
     out = run([PYTHON, "manage.py", "shell", "-c", script], env, capture_output=True).stdout
-    seconds, rss_kb, readers_rss_kb = out.strip().splitlines()[-1].split()
+    seconds, rss_kb, children_rss_kb = out.strip().splitlines()[-1].split()
+    return float(seconds), int(rss_kb) / 1024, int(children_rss_kb) / 1024
+
+
+def export_once(env: dict[str, str], path: Path) -> dict:
+    """The export of every event as JSON Lines into ``path``."""
+    seconds, rss_mb, readers_rss_mb = timed_command(
+        env, "export_events", "--format", "jsonl", "-o", str(path)
+    )
     exported = sum(1 for _ in path.open())
     return {
         "exported": exported,
-        "export_events_per_s": exported / float(seconds),
-        "export_peak_rss_mb": int(rss_kb) / 1024,
+        "export_events_per_s": exported / seconds,
+        "export_peak_rss_mb": rss_mb,
         # The largest reader process's (SQLite's export forks them; 0 if none).
-        "export_reader_rss_mb": int(readers_rss_kb) / 1024,
+        "export_reader_rss_mb": readers_rss_mb,
     }
 
 
 def import_once(env: dict[str, str], path: Path, exported: int, folder: Path) -> dict:
     """The import of the export at ``path`` into an empty database of the same kind."""
     target = empty_database(env, folder)
-    # Timed inside the process, as the export is: the command, not Python's start.
-    script = (
-        "import io, resource, time\n"
-        "from django.core.management import call_command\n"
-        "t = time.perf_counter()\n"
-        f"call_command('import_events', {str(path)!r}, '--format', 'jsonl',"
-        " stdout=io.StringIO())\n"
-        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
-        " resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    seconds, rss_mb, checker_rss_mb = timed_command(
+        target, "import_events", str(path), "--format", "jsonl"
     )
-    out = run([PYTHON, "manage.py", "shell", "-c", script], target, capture_output=True)
-    seconds, rss_kb, checker_rss_kb = out.stdout.strip().splitlines()[-1].split()
     _drop(target)
     return {
-        "import_events_per_s": exported / float(seconds),
-        "import_peak_rss_mb": int(rss_kb) / 1024,
+        "import_events_per_s": exported / seconds,
+        "import_peak_rss_mb": rss_mb,
         # The process that reads and checks the rows (import_events --processes 2).
-        "import_checker_rss_mb": int(checker_rss_kb) / 1024,
+        "import_checker_rss_mb": checker_rss_mb,
     }
 
 
