@@ -541,18 +541,41 @@ def test_the_queries_do_not_grow_with_the_rows():
         return len(queries)
 
     # SAVEPOINT and RELEASE (the import's transaction, inside the test's); the change
-    # lock; event types, places, actors, sources (each read once); the batch's existing
-    # events; the new events' ids; INSERT (COPY on PostgreSQL) the events, their actor
-    # links, their source links: 12. PostgreSQL also reads the event table's size
+    # lock; event types, places, actors, sources (each read once); whether the dataset
+    # has events (once); the batch's existing events; the new events' ids; INSERT (COPY
+    # on PostgreSQL) the events, their actor links, their source links: 13. PostgreSQL also reads the event table's size
     # once, for its planner statistics (_Writer._analyze); SQLite reads and sets its
     # page cache size (bulk.sqlite_page_cache; it restores it on the driver's connection,
     # which Django does not count). Then the change log of the created events: whatever
     # events_record costs.
-    fixed = 12 + (1 if connection.vendor == "postgresql" else 2)
+    fixed = 13 + (1 if connection.vendor == "postgresql" else 2)
     three = list(Event.objects.values_list("pk", flat=True)[:3])
     with CaptureQueriesContext(connection) as logging:
         events_record(pks=three, action="created")
     assert queries_for(3, start=10) == queries_for(30, start=100) == fixed + len(logging)
+
+
+def test_keys_of_a_dataset_without_events_are_not_looked_up():
+    """A dataset that had no events when the import began cannot have any of the
+    file's keys (a key is refused the second time): its rows are created without a
+    lookup. A dataset that had events is looked up as before, in the same file."""
+    import_jsonl([valid_record(dataset="old", external_id="1", title="Before")])
+    records = [
+        valid_record(dataset="old", external_id="1", title="After"),
+        valid_record(dataset="new", external_id="1"),
+        valid_record(dataset="new", external_id="2"),
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        summary = import_jsonl(records)
+
+    assert summary.updated["events"] == 1 and summary.created["events"] == 2
+    assert Event.objects.get(dataset="old", external_id="1").title == "After"
+    assert sorted(Event.objects.filter(dataset="new").values_list("external_id", flat=True)) == [
+        "1",
+        "2",
+    ]
+    lookups = [q["sql"] for q in queries if "external_id IN" in q["sql"]]
+    assert len(lookups) == 1 and "'old'" in lookups[0] and "'new'" not in lookups[0]
 
 
 def test_a_place_or_actor_checked_once_is_checked_again_when_it_differs():

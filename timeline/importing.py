@@ -59,7 +59,8 @@ Cost
     No query per row: the event types, places, actors and sources that exist are
     read once per import into dictionaries; each batch of ``batch_size`` rows then
     looks up its existing events by (dataset, external_id) and their links in a few
-    queries. New places, actors and sources are written with bulk_create; events and
+    queries, unless their dataset had no events when the import began (the first
+    import of a dataset looks up nothing). New places, actors and sources are written with bulk_create; events and
     their links, a few rows for every event, with one executemany per table and batch
     on SQLite and one COPY on PostgreSQL (timeline.bulk), under ids taken beforehand
     (bulk.event_ids); the change log's snapshots of the events are built and inserted by
@@ -1133,6 +1134,8 @@ class _Writer:
         self.new_sources: list[Source] = []
         self.written = 0  # events created
         self.analyzed = self._planner_rows()
+        # Datasets met so far, and whether they had events before this import.
+        self.had_events: dict[str, bool] = {}
 
     # -- PostgreSQL's planner statistics --------------------------------------------------
     # Autovacuum cannot see the rows of an import that has not committed, so the planner
@@ -1260,8 +1263,19 @@ class _Writer:
 
     def _existing(self, rows: list[_Row]) -> dict[tuple[str, str], tuple]:
         """The batch's events that exist: key -> (pk, COMPARED + location_id, sorted
-        actor links, sorted source links), in a few queries for the whole batch."""
-        found = _events_by_key([row.key for row in rows], "id", *COMPARED, "location_id")
+        actor links, sorted source links), in a few queries for the whole batch.
+
+        Keys of a dataset that had no events when the import began are not looked up:
+        the checking refuses a key seen before in the file, and other writers wait for
+        the change lock, so none of them can exist. A first import of a dataset, the
+        usual bulk load, skips the lookups (on PostgreSQL about 5% of the import)."""
+        for dataset in {row.key[0] for row in rows} - self.had_events.keys():
+            # Asked before this import writes any event of the dataset: write() looks
+            # up a batch's keys before inserting its events.
+            self.had_events[dataset] = _dataset_has_events(dataset)
+        found = _events_by_key(
+            [row.key for row in rows if self.had_events[row.key[0]]], "id", *COMPARED, "location_id"
+        )
         if not found:
             return {}
         actors: dict[int, list] = defaultdict(list)
@@ -1344,6 +1358,18 @@ def _events_update(rows: list[tuple[int, _Row]], now: dt.datetime) -> None:
             for (pk, _), values in zip(rows, _event_values(row for _, row in rows), strict=True)
         ],
     )
+
+
+def _dataset_has_events(dataset: str) -> bool:
+    """Whether an event of the dataset has an external_id (the keys an import matches)."""
+    table = connection.ops.quote_name(Event._meta.db_table)
+    with connection.cursor() as cursor:
+        # The condition of event_external_id_unique, as in _events_by_key: its index.
+        cursor.execute(
+            f"SELECT 1 FROM {table} WHERE NOT (external_id = '') AND dataset = %s LIMIT 1",
+            [dataset],
+        )
+        return cursor.fetchone() is not None
 
 
 def _events_by_key(keys: list[tuple[str, str]], *columns: str) -> dict[tuple[str, str], tuple]:
