@@ -566,16 +566,17 @@ def test_keys_of_a_dataset_without_events_are_not_looked_up():
         valid_record(dataset="new", external_id="2"),
     ]
     with CaptureQueriesContext(connection) as queries:
-        summary = import_jsonl(records)
+        summary = import_jsonl(records, batch_size=1)  # three batches
 
     assert summary.updated["events"] == 1 and summary.created["events"] == 2
     assert Event.objects.get(dataset="old", external_id="1").title == "After"
-    assert sorted(Event.objects.filter(dataset="new").values_list("external_id", flat=True)) == [
-        "1",
-        "2",
-    ]
+    new = Event.objects.filter(dataset="new").values_list("external_id", flat=True)
+    assert sorted(new) == ["1", "2"]
     lookups = [q["sql"] for q in queries if "external_id IN" in q["sql"]]
     assert len(lookups) == 1 and "'old'" in lookups[0] and "'new'" not in lookups[0]
+    # Whether a dataset has events is asked once per dataset, not once per batch.
+    asked = [q["sql"] for q in queries if "LIMIT 1" in q["sql"] and "external_id = ''" in q["sql"]]
+    assert len(asked) == 2
 
 
 def test_a_place_or_actor_checked_once_is_checked_again_when_it_differs():

@@ -60,8 +60,9 @@ Cost
     read once per import into dictionaries; each batch of ``batch_size`` rows then
     looks up its existing events by (dataset, external_id) and their links in a few
     queries, unless their dataset had no events when the import began (the first
-    import of a dataset looks up nothing). New places, actors and sources are written with bulk_create; events and
-    their links, a few rows for every event, with one executemany per table and batch
+    import of a dataset looks up nothing). New places, actors and sources are
+    written with bulk_create; events and their links, a few rows for every event,
+    with one executemany per table and batch
     on SQLite and one COPY on PostgreSQL (timeline.bulk), under ids taken beforehand
     (bulk.event_ids); the change log's snapshots of the events are built and inserted by
     the database (changes.events_record). Reading and checking the rows (_Checker)
@@ -1265,17 +1266,21 @@ class _Writer:
         """The batch's events that exist: key -> (pk, COMPARED + location_id, sorted
         actor links, sorted source links), in a few queries for the whole batch.
 
-        Keys of a dataset that had no events when the import began are not looked up:
-        the checking refuses a key seen before in the file, and other writers wait for
-        the change lock, so none of them can exist. A first import of a dataset, the
-        usual bulk load, skips the lookups (on PostgreSQL about 5% of the import)."""
+        Keys of a dataset that had no events with an external_id when the import began
+        are not looked up: the checking refuses a key seen before in the file, and the
+        writers that log (the API, the admin, load_seed, other imports) wait for the
+        change lock, so none of them can exist. generate_events takes no lock (it
+        writes no change log and refuses a dataset that has events): run at the same
+        time into the same dataset, it would make the import fail on
+        event_external_id_unique, never duplicate an event. A first import of a
+        dataset, the usual bulk load, skips the lookups (on PostgreSQL about 5% of the
+        import)."""
         for dataset in {row.key[0] for row in rows} - self.had_events.keys():
             # Asked before this import writes any event of the dataset: write() looks
             # up a batch's keys before inserting its events.
             self.had_events[dataset] = _dataset_has_events(dataset)
-        found = _events_by_key(
-            [row.key for row in rows if self.had_events[row.key[0]]], "id", *COMPARED, "location_id"
-        )
+        keys = [row.key for row in rows if self.had_events[row.key[0]]]
+        found = _events_by_key(keys, "id", *COMPARED, "location_id")
         if not found:
             return {}
         actors: dict[int, list] = defaultdict(list)
