@@ -543,10 +543,11 @@ def test_the_queries_do_not_grow_with_the_rows():
     # SAVEPOINT and RELEASE (the import's transaction, inside the test's); the change
     # lock; event types, places, actors, sources (each read once); whether the dataset
     # has events (once); the batch's existing events; the new events' ids; INSERT (COPY
-    # on PostgreSQL) the events, their actor links, their source links: 13. PostgreSQL also reads the event table's size
-    # once, for its planner statistics (_Writer._analyze); SQLite reads and sets its
-    # page cache size (bulk.sqlite_page_cache; it restores it on the driver's connection,
-    # which Django does not count). Then the change log of the created events: whatever
+    # on PostgreSQL) the events, their actor links, their source links: 13. PostgreSQL
+    # also reads the event table's size once, for its planner statistics
+    # (_Writer._analyze); SQLite reads and sets its page cache size
+    # (bulk.sqlite_page_cache; it restores it on the driver's connection, which Django
+    # does not count). Then the change log of the created events: whatever
     # events_record costs.
     fixed = 13 + (1 if connection.vendor == "postgresql" else 2)
     three = list(Event.objects.values_list("pk", flat=True)[:3])

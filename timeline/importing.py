@@ -62,14 +62,14 @@ Cost
     queries, unless their dataset had no events when the import began (the first
     import of a dataset looks up nothing). New places, actors and sources are
     written with bulk_create; events and their links, a few rows for every event,
-    with one executemany per table and batch
-    on SQLite and one COPY on PostgreSQL (timeline.bulk), under ids taken beforehand
-    (bulk.event_ids); the change log's snapshots of the events are built and inserted by
-    the database (changes.events_record). Reading and checking the rows (_Checker)
-    can run in a forked process a chunk ahead of the writing (_Writer): ``processes``
-    and import_events --processes. docs/performance.md has the figures and
-    what remains: on SQLite the inserts and the snapshots are most of the time; on
-    PostgreSQL also the full-text index and the foreign-key checks at commit.
+    with one executemany per table and batch on SQLite and one COPY on PostgreSQL
+    (timeline.bulk), under ids taken beforehand (bulk.event_ids); the change log's
+    snapshots of the events are built and inserted by the database
+    (changes.events_record). Reading and checking the rows (_Checker) can run in a
+    forked process a chunk ahead of the writing (_Writer): ``processes`` and
+    import_events --processes. docs/performance.md has the figures and what remains:
+    on SQLite the inserts and the snapshots are most of the time; on PostgreSQL also
+    the full-text index and the foreign-key checks at commit.
 
 ACLED
     ``ACLED_FIELDS`` lists how each column maps (a table docs/ can cite), and
