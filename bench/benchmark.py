@@ -610,7 +610,7 @@ def print_report(report: dict[str, dict[int, dict]], sizes: list[int]) -> None:
                 f"p99 {floor['p99_ms']:6.2f} ms | api {api['rps']:7.0f} req/s p50 {api['p50_ms']:6.2f} "
                 f"p99 {api['p99_ms']:6.2f} ms | floor/api {floor['rps'] / api['rps']:.2f}"
             )
-    print("\nBulk: medians of the runs (fastest-slowest; n runs); peak RSS the largest")
+    print("\nBulk: medians of the runs (slowest-fastest; n runs); peak RSS the largest")
     for database, by_size in report.items():
         for size in sizes:
             b = by_size[size].get("bulk")
@@ -630,7 +630,7 @@ def print_report(report: dict[str, dict[int, dict]], sizes: list[int]) -> None:
 def _spread(figures: dict, name: str) -> str:
     runs = figures[f"{name}_runs"]
     counted = f"{len(runs)} run{'s' if len(runs) > 1 else ''}"
-    return f"{figures[name]:,.0f} events/s ({max(runs):,.0f}-{min(runs):,.0f}; {counted})"
+    return f"{figures[name]:,.0f} events/s ({min(runs):,.0f}-{max(runs):,.0f}; {counted})"
 
 
 if __name__ == "__main__":

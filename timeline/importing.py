@@ -1366,15 +1366,9 @@ def _events_update(rows: list[tuple[int, _Row]], now: dt.datetime) -> None:
 
 
 def _dataset_has_events(dataset: str) -> bool:
-    """Whether an event of the dataset has an external_id (the keys an import matches)."""
-    table = connection.ops.quote_name(Event._meta.db_table)
-    with connection.cursor() as cursor:
-        # The condition of event_external_id_unique, as in _events_by_key: its index.
-        cursor.execute(
-            f"SELECT 1 FROM {table} WHERE NOT (external_id = '') AND dataset = %s LIMIT 1",
-            [dataset],
-        )
-        return cursor.fetchone() is not None
+    """Whether an event of the dataset has an external_id (the keys an import matches).
+    The condition is event_external_id_unique's, so both databases search its index."""
+    return Event.objects.filter(dataset=dataset).exclude(external_id="").exists()
 
 
 def _events_by_key(keys: list[tuple[str, str]], *columns: str) -> dict[tuple[str, str], tuple]:
