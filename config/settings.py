@@ -169,28 +169,28 @@ CACHES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_MAX_REQUEST_BYTES", 1024 * 1024)
 
 REST_FRAMEWORK = {
-    "DEFAULT_RENDERER_CLASSES": ["timeline.renderers.ORJSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["timeline.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["timeline.api.renderers.ORJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["timeline.api.parsers.JSONParser"],
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.TokenAuthentication"],
-    # Reads are public; views that write name their permissions (timeline.views.CuratedMixin).
+    # Reads are public; views that write name their permissions (timeline.api.views.CuratedMixin).
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_THROTTLE_CLASSES": [
-        "timeline.throttling.AnonThrottle",
-        "timeline.throttling.UserThrottle",
+        "timeline.api.throttling.AnonThrottle",
+        "timeline.api.throttling.UserThrottle",
     ],
     # How many proxies stand in front of the service: the client is the address that
     # many hops back in X-Forwarded-For. 0 (no proxy) ignores the header, so a client
     # cannot mint a new throttling bucket by sending one.
     "NUM_PROXIES": env_int("DJANGO_NUM_PROXIES", 0),
-    "DEFAULT_FILTER_BACKENDS": ["timeline.filters.StrictFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "timeline.pagination.KeysetPagination",
-    "DEFAULT_SCHEMA_CLASS": "timeline.schema.AutoSchema",
-    "EXCEPTION_HANDLER": "timeline.errors.exception_handler",
+    "DEFAULT_FILTER_BACKENDS": ["timeline.api.filters.StrictFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "timeline.api.pagination.KeysetPagination",
+    "DEFAULT_SCHEMA_CLASS": "timeline.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "timeline.api.errors.exception_handler",
     "PAGE_SIZE": 50,
 }
 
 # Requests per client and period ("120/minute"; empty: no limit), read on every
-# request by timeline.throttling. Anonymous clients are told apart by address,
+# request by timeline.api.throttling. Anonymous clients are told apart by address,
 # authenticated ones by user.
 API_THROTTLE_RATES: dict[str, str | None] = {
     "anon": env_str("DJANGO_THROTTLE_ANON", "120/minute") or None,
@@ -239,7 +239,7 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "timeline.schema.event_fields_are_optional",
+        "timeline.api.schema.event_fields_are_optional",
     ],
     "ENUM_NAME_OVERRIDES": {
         "ActorKindEnum": "timeline.models.ActorKind",

@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from timeline.curation import editor_create
+from timeline.services.records import editor_create
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def editor(db) -> APIClient:
 @pytest.fixture(autouse=True)
 def no_throttling(settings) -> Iterator[None]:
     """Tests make many requests from one address: throttling is tested on its own
-    (tests/test_protection.py) and off elsewhere."""
+    (tests/api/test_protection.py) and off elsewhere."""
     settings.API_THROTTLE_RATES = {"anon": None, "user": None}
     yield
     cache.clear()

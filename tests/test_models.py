@@ -8,7 +8,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tests.factories import ActorFactory, EventActorFactory, EventFactory, LocationFactory
-from timeline.countries import validate_country_code
 from timeline.models import (
     Actor,
     ActorKind,
@@ -21,7 +20,8 @@ from timeline.models import (
     date_errors,
     fold,
 )
-from timeline.taxonomy import EVENT_TYPES
+from timeline.vocabulary.countries import validate_country_code
+from timeline.vocabulary.taxonomy import EVENT_TYPES
 
 pytestmark = pytest.mark.django_db
 

@@ -16,11 +16,11 @@ from tests.factories import (
     SourceFactory,
     event_type,
 )
-from timeline import changes
-from timeline.changes import events_record
+from timeline.api.serializers import EventSerializer
 from timeline.models import Change, Event
 from timeline.representation import EVENT_FIELDS, event_rows, events_by_id, represent_events
-from timeline.serializers import EventSerializer
+from timeline.services import changes
+from timeline.services.changes import events_record
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,6 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from timeline.changes import change_record, changes_lock, events_record
 from timeline.models import (
     Actor,
     ChangeAction,
@@ -18,6 +17,7 @@ from timeline.models import (
     Location,
     Source,
 )
+from timeline.services.changes import change_record, changes_lock, events_record
 
 
 class LoggedChangesAdmin(admin.ModelAdmin):

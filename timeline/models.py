@@ -20,7 +20,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from timeline.countries import validate_country_code
+from timeline.vocabulary.countries import validate_country_code
 
 
 def fold(text: str) -> str:
@@ -541,7 +541,7 @@ class Change(models.Model):
     """One entry of the append-only change log: who changed what, when, and the
     record as it read afterwards. /api/v1/changes/ serves it as a feed, oldest first;
     replaying it brings a copy up to date. Writes take a lock first (see
-    timeline.changes.changes_lock), so ids and times follow commit order."""
+    timeline.services.changes.changes_lock), so ids and times follow commit order."""
 
     entity = models.CharField(max_length=16, choices=ChangeEntity.choices)
     object_id = models.BigIntegerField()

@@ -21,8 +21,8 @@ from django.db.models import QuerySet
 from django.db.models.query import ValuesIterable
 from django.db.models.sql.constants import GET_ITERATOR_CHUNK_SIZE, MULTI
 
+from timeline.api.serializers import EventSerializer
 from timeline.models import Actor, Event, EventActor, EventSource, Source
-from timeline.serializers import EventSerializer
 
 EVENT_FIELDS = tuple(EventSerializer.Meta.fields)
 
@@ -208,7 +208,7 @@ def events_by_id(ids: Sequence[int]) -> dict[int, dict[str, Any]]:
 # For exports and the change log, which handle many events at a time: the database builds
 # each event's JSON (json_object on SQLite, concatenated text on PostgreSQL) at several
 # times the speed of represent_events (docs/performance.md). The object is the API's, keys
-# in the same order, without spaces; tests/test_exporting.py and
+# in the same order, without spaces; tests/bulk/test_exporting.py and
 # tests/test_representation.py hold them equal. {latitude} and {longitude} are the
 # coordinates' expressions (see events_json_query).
 _SQLITE_EVENT_JSON = """json_object(

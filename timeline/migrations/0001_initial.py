@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django.db.models.functions.text
-import timeline.countries
+import timeline.vocabulary.countries
 from django.db import migrations, models
 
 
@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=200)),
                 ('kind', models.CharField(choices=[('person', 'Person'), ('state', 'State'), ('government_body', 'Government body (ministry, agency, office)'), ('armed_force', 'State armed force (army, navy, air force, police)'), ('armed_group', 'Non-state armed group'), ('political_group', 'Political party or movement'), ('organisation', 'International or intergovernmental organisation'), ('media', 'News organisation'), ('other', 'Other')], max_length=32)),
-                ('country_code', models.CharField(blank=True, help_text='ISO 3166-1 alpha-2 code of the country the actor belongs to, if any.', max_length=2, validators=[timeline.countries.validate_country_code])),
+                ('country_code', models.CharField(blank=True, help_text='ISO 3166-1 alpha-2 code of the country the actor belongs to, if any.', max_length=2, validators=[timeline.vocabulary.countries.validate_country_code])),
                 ('aliases', models.JSONField(blank=True, default=list, help_text='Other names, spellings and transliterations.')),
                 ('description', models.TextField(blank=True)),
                 ('wikidata_id', models.CharField(blank=True, help_text='e.g. Q794', max_length=16, validators=[django.core.validators.RegexValidator('^Q[1-9][0-9]*$', 'A Wikidata id looks like Q794.')])),
@@ -95,7 +95,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=200)),
                 ('kind', models.CharField(choices=[('country', 'Country'), ('region', 'Region or province (first-level division)'), ('city', 'City, town or village'), ('site', 'Site (a building, base, mountain, border crossing...)'), ('sea', 'Sea or other body of water'), ('area', 'Other area (outside or across countries)')], max_length=16)),
-                ('country_code', models.CharField(blank=True, help_text='ISO 3166-1 alpha-2 code; empty only for places outside any country.', max_length=2, validators=[timeline.countries.validate_country_code])),
+                ('country_code', models.CharField(blank=True, help_text='ISO 3166-1 alpha-2 code; empty only for places outside any country.', max_length=2, validators=[timeline.vocabulary.countries.validate_country_code])),
                 ('admin1', models.CharField(blank=True, help_text='First-level administrative division.', max_length=200)),
                 ('latitude', models.FloatField(blank=True, help_text='WGS 84 degrees, -90..90.', null=True)),
                 ('longitude', models.FloatField(blank=True, help_text='WGS 84 degrees, -180..180.', null=True)),

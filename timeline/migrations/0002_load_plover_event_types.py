@@ -1,4 +1,4 @@
-"""Loads the PLOVER event vocabulary (timeline/taxonomy.py) so every database has it.
+"""Loads the PLOVER event vocabulary (timeline/vocabulary/taxonomy.py) so every database has it.
 
 Idempotent: existing codes are updated in place, so re-running after a taxonomy
 edit (in a new migration calling load_event_types) keeps events' references.
@@ -8,7 +8,7 @@ from django.db import migrations
 
 
 def load_event_types(apps, schema_editor):
-    from timeline.taxonomy import EVENT_TYPES
+    from timeline.vocabulary.taxonomy import EVENT_TYPES
 
     EventType = apps.get_model("timeline", "EventType")
     by_code = {}

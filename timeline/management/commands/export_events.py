@@ -6,8 +6,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.http import QueryDict
 
-from timeline.errors import QueryParameterError
-from timeline.exporting import EXPORT_FORMATS, events_export, filtered_events
+from timeline.api.errors import QueryParameterError
+from timeline.bulk.exporting import EXPORT_FORMATS, events_export, filtered_events
 
 MAX_PROCESSES = 16
 

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from timeline.synthetic import GenerateError, events_generate
+from timeline.bulk.synthetic import GenerateError, events_generate
 
 
 class Command(BaseCommand):

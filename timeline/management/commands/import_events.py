@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from timeline.importing import (
+from timeline.bulk.importing import (
     FORMATS,
     CheckingFailed,
     RowError,
@@ -16,7 +16,7 @@ from timeline.importing import (
     records_read,
     report_write,
 )
-from timeline.services import DocumentError
+from timeline.services.documents import DocumentError
 
 SHOWN_REJECTIONS = 20
 
@@ -26,7 +26,7 @@ class Command(BaseCommand):
         "Import events from a file: our CSV or JSON Lines export, or ACLED's CSV export. "
         "Events are matched on (dataset, external_id), so importing again updates instead "
         "of duplicating. One transaction: the first invalid row aborts the import and "
-        "nothing is written, unless --skip-invalid. See timeline/importing.py."
+        "nothing is written, unless --skip-invalid. See timeline/bulk/importing/."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from timeline.services import SEED_PATH, DocumentError, seed_timeline_load
+from timeline.services.documents import SEED_PATH, DocumentError, seed_timeline_load
 
 
 class Command(BaseCommand):

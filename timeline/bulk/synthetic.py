@@ -9,7 +9,7 @@ from one ``random.Random(seed)``: the same seed gives the same rows (only the
 database ids and created_at/updated_at differ).
 
 This is benchmark and demo data, written straight into the tables, NOT through the
-change log (timeline.changes): no Change rows are created and /changes/ does not
+change log (timeline.services.changes): no Change rows are created and /changes/ does not
 show it. Do not generate into a database whose change feed others replay.
 """
 
@@ -33,7 +33,7 @@ from django.db import connection, models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from timeline import bulk
+from timeline.bulk import sql as bulk
 from timeline.models import (
     Actor,
     ActorKind,

@@ -1,4 +1,4 @@
-"""The synthetic data generator (timeline/synthetic.py, `manage.py generate_events`)."""
+"""The synthetic data generator (timeline/bulk/synthetic.py, `manage.py generate_events`)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from django.db.models import Count, F
 from django.urls import reverse
 
 from tests.factories import EventFactory
+from timeline.bulk.synthetic import GenerateError, events_generate
 from timeline.models import (
     Actor,
     ActorRole,
@@ -28,7 +29,6 @@ from timeline.models import (
     date_errors,
     fold,
 )
-from timeline.synthetic import GenerateError, events_generate
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 """Request bodies: JSON only, parsed by orjson.
 
 DRF imports this module while it reads its settings: it must not import
-timeline.errors (which imports DRF's views), or the two would import each other."""
+timeline.api.errors (which imports DRF's views), or the two would import each other."""
 
 from __future__ import annotations
 

@@ -17,8 +17,8 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import ActorFactory, EventFactory
-from timeline.curation import editor_create
 from timeline.models import Change
+from timeline.services.records import editor_create
 
 pytestmark = pytest.mark.django_db
 
@@ -176,7 +176,7 @@ def test_errors_under_api_are_json(api, method, url, status):
 
 
 def test_an_unexpected_error_is_a_json_500(api, monkeypatch):
-    from timeline import views
+    from timeline.api import views
 
     def explode(*args, **kwargs):
         raise RuntimeError("boom")
@@ -218,7 +218,7 @@ def _check_deploy(env: dict[str, str]) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=Path(__file__).resolve().parent.parent.parent,
         env={**base, **env},
         capture_output=True,
         text=True,

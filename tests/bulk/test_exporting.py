@@ -17,13 +17,13 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from tests.factories import EventActorFactory, EventFactory, EventSourceFactory
-from timeline import exporting
+from timeline.bulk import exporting
 from timeline.representation import events_by_id
 
 pytestmark = pytest.mark.django_db
 
 EXPORT = reverse("event-export")
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def body(response) -> bytes:
@@ -151,8 +151,8 @@ def test_the_command_refuses_a_bad_query():
 
 @pytest.mark.parametrize("export_format", ["jsonl", "csv"])
 def test_an_export_imported_into_an_empty_database_exports_the_same(api, events, export_format):
-    from tests.test_importing import csv_records, jsonl_records, wipe, without_ids
-    from timeline.importing import events_import
+    from tests.bulk.test_importing import csv_records, jsonl_records, wipe, without_ids
+    from timeline.bulk.importing import events_import
 
     def exported() -> list[dict]:
         text = body(api.get(EXPORT, {"format": "jsonl"})).decode()
@@ -369,7 +369,7 @@ def test_a_batch_deleted_while_exporting_leaves_no_gap(events, monkeypatch, expo
 PROCESSES_SCRIPT = """
 import hashlib
 from django.core.management import call_command
-from timeline import exporting
+from timeline.bulk import exporting
 exporting.BATCH_SIZE = 100  # several batches, several in flight
 used = []
 read_in_processes = exporting._read_in_processes

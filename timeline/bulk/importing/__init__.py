@@ -10,7 +10,7 @@ Records
     reader cannot turn into a record (bad JSON, an ACLED date that is no date) comes
     as an ``Unreadable`` with the reason, and is rejected like an invalid record.
 
-    - ``csv``: the columns of our CSV export (timeline.renderers.EVENT_CSV_COLUMNS).
+    - ``csv``: the columns of our CSV export (timeline.api.renderers.EVENT_CSV_COLUMNS).
       The event is rebuilt from the flat columns, with its actors and sources read
       whole from actors_json and sources_json (the "; "-joined columns are for
       people and are ignored).
@@ -50,7 +50,7 @@ Validation, atomicity and the change log
     kept. With ``skip_invalid`` the invalid rows are left out and listed in the
     summary (``rejected``: row number and reason), and the rest is imported.
 
-    Every write is logged like any other (timeline.changes): the change lock is taken
+    Every write is logged like any other (timeline.services.changes): the change lock is taken
     once; each batch logs its created places, actors and sources as change_record
     would (in bulk: _log_created), then its created and updated events with
     events_record. Replaying the change feed after an import therefore reproduces it.
@@ -63,7 +63,7 @@ Cost
     import of a dataset looks up nothing). New places, actors and sources are
     written with bulk_create; events and their links, a few rows for every event,
     with one executemany per table and batch on SQLite and one COPY on PostgreSQL
-    (timeline.bulk), under ids taken beforehand (bulk.event_ids); the change log's
+    (timeline.bulk.sql), under ids taken beforehand (bulk.event_ids); the change log's
     snapshots of the events are built and inserted by the database
     (changes.events_record). Reading and checking the rows (_Checker) can run in a
     forked process a chunk ahead of the writing (_Writer): ``processes`` and
@@ -121,9 +121,7 @@ from django.core.validators import URLValidator
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from timeline import bulk, changes
-from timeline.changes import User, changes_lock
-from timeline.countries import to_alpha2
+from timeline.bulk import sql as bulk
 from timeline.models import (
     STATELESS_LOCATION_KINDS,
     Actor,
@@ -145,7 +143,10 @@ from timeline.models import (
     fold,
 )
 from timeline.representation import LOCATION_KEYS
-from timeline.services import DocumentError, LoadSummary
+from timeline.services import changes
+from timeline.services.changes import User, changes_lock
+from timeline.services.documents import DocumentError, LoadSummary
+from timeline.vocabulary.countries import to_alpha2
 
 FORMATS = ("csv", "jsonl", "acled")
 DEFAULT_DATASET = "import"

@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
-from timeline.changes import User, change_record, changes_lock
 from timeline.models import (
     Actor,
     ActorRole,
@@ -30,10 +29,11 @@ from timeline.models import (
     Location,
     Source,
 )
+from timeline.services.changes import User, change_record, changes_lock
 
 M = TypeVar("M", bound=models.Model)
 
-SEED_PATH = Path(__file__).resolve().parent / "fixtures" / "seed_article.json"
+SEED_PATH = Path(__file__).resolve().parent.parent / "fixtures" / "seed_article.json"
 
 
 class DocumentError(ValueError):

@@ -26,7 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from timeline.errors import QueryParameterError
+from timeline.api.errors import QueryParameterError
 
 MAX_PAGE_SIZE = 1000
 MAX_CURSOR_LENGTH = 512  # ours are well under 200 characters

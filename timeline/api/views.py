@@ -1,5 +1,5 @@
 """API views. Thin views: the query each one runs is in get_queryset(); writes go
-through timeline.curation."""
+through timeline.services.records."""
 
 from __future__ import annotations
 
@@ -21,20 +21,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from timeline.changes import latest_change, snapshot
-from timeline.countries import country_name, to_alpha3
-from timeline.curation import (
-    PreconditionRequired,
-    etag_of,
-    event_create,
-    event_update,
-    record_create,
-    record_delete,
-    record_update,
-)
-from timeline.errors import QueryParameterError
-from timeline.exporting import EXPORT_FORMATS, events_export
-from timeline.filters import (
+from timeline.api.errors import QueryParameterError
+from timeline.api.filters import (
     ActorFilterSet,
     ChangeFilterSet,
     EventCountFilterSet,
@@ -42,10 +30,13 @@ from timeline.filters import (
     EventTypeFilterSet,
     LocationFilterSet,
 )
-from timeline.models import Actor, Change, ChangeEntity, Event, EventType, Location, Source
-from timeline.renderers import EventCSVRenderer, EventGeoJSONRenderer, ExportFormat, ORJSONRenderer
-from timeline.representation import event_rows, represent_events
-from timeline.serializers import (
+from timeline.api.renderers import (
+    EventCSVRenderer,
+    EventGeoJSONRenderer,
+    ExportFormat,
+    ORJSONRenderer,
+)
+from timeline.api.serializers import (
     ActorSerializer,
     ChangeSerializer,
     CountrySerializer,
@@ -57,7 +48,21 @@ from timeline.serializers import (
     LocationSerializer,
     SourceSerializer,
 )
-from timeline.stats import GROUPS, MAX_GROUPS, event_stats, parse_group_by
+from timeline.api.stats import GROUPS, MAX_GROUPS, event_stats, parse_group_by
+from timeline.bulk.exporting import EXPORT_FORMATS, events_export
+from timeline.models import Actor, Change, ChangeEntity, Event, EventType, Location, Source
+from timeline.representation import event_rows, represent_events
+from timeline.services.changes import latest_change, snapshot
+from timeline.services.records import (
+    PreconditionRequired,
+    etag_of,
+    event_create,
+    event_update,
+    record_create,
+    record_delete,
+    record_update,
+)
+from timeline.vocabulary.countries import country_name, to_alpha3
 
 EVENT_FIELDS = tuple(EventSerializer.Meta.fields)
 EVENT_RENDERERS = [ORJSONRenderer, EventCSVRenderer, EventGeoJSONRenderer]

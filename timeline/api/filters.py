@@ -25,9 +25,7 @@ from django.utils.dateparse import parse_datetime
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 
-from timeline.countries import to_alpha2
-from timeline.dates import PARTIAL_DATE_PATTERN, DateSpan, parse_partial_date
-from timeline.errors import QueryParameterError
+from timeline.api.errors import QueryParameterError
 from timeline.models import (
     EVENT_SEARCH_VECTOR_SQL,
     Actor,
@@ -43,6 +41,8 @@ from timeline.models import (
     LocationKind,
     fold,
 )
+from timeline.vocabulary.countries import to_alpha2
+from timeline.vocabulary.dates import PARTIAL_DATE_PATTERN, DateSpan, parse_partial_date
 
 MAX_LIST_ITEMS = 100
 

@@ -1,5 +1,5 @@
 """Writing many rows at once, without model instances: for the import
-(timeline.importing) and the generator (timeline.synthetic).
+(timeline.bulk.importing) and the generator (timeline.bulk.synthetic).
 
 bulk_create builds a model instance and prepares every value through its field,
 measured at 4 to 5 times the database's own work for the rows of events and their

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from timeline.parsers import PayloadTooLarge
+from timeline.api.parsers import PayloadTooLarge
 
 
 class QueryParameterError(exceptions.ValidationError):

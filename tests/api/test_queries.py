@@ -20,7 +20,7 @@ from tests.factories import (
     LocationFactory,
     event_type,
 )
-from timeline import stats
+from timeline.api import stats
 from timeline.models import Event
 
 pytestmark = pytest.mark.django_db
@@ -475,7 +475,7 @@ def test_a_host_not_allowed_gets_a_json_400(client):
 
 
 def test_a_filter_form_is_built_once_for_each_set_of_filters(monkeypatch):
-    from timeline import filters
+    from timeline.api import filters
 
     monkeypatch.setattr(filters, "_FORM_CLASSES", {})
     first = filters.EventFilterSet({"country": "OM", "date_from": "2024"}).form
@@ -488,7 +488,7 @@ def test_a_filter_form_is_built_once_for_each_set_of_filters(monkeypatch):
 
 
 def test_the_filter_forms_kept_are_bounded(monkeypatch):
-    from timeline import filters
+    from timeline.api import filters
 
     monkeypatch.setattr(filters, "_FORM_CLASSES", {})
     monkeypatch.setattr(filters, "MAX_FORM_CLASSES", 2)

@@ -21,9 +21,9 @@ from rest_framework import status
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import APIException
 
-from timeline.changes import User, change_record, changes_lock, snapshot
+from timeline.api.serializers import EventWriteSerializer
 from timeline.models import Actor, ChangeAction, Event, EventActor, EventSource, Location, Source
-from timeline.serializers import EventWriteSerializer
+from timeline.services.changes import User, change_record, changes_lock, snapshot
 
 
 class PreconditionRequired(APIException):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path, register_converter
 from rest_framework.routers import DefaultRouter
 
-from timeline import views
+from timeline.api import views
 
 
 class IdConverter:

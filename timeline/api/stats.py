@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import CharField, Count, F, Func, IntegerField, QuerySet
 
-from timeline.errors import QueryParameterError
+from timeline.api.errors import QueryParameterError
 from timeline.models import Event
 from timeline.representation import driver_rows
 

@@ -12,7 +12,6 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from timeline.dates import PARTIAL_DATE_PATTERN, parse_partial_date
 from timeline.models import (
     Actor,
     ActorRole,
@@ -28,6 +27,7 @@ from timeline.models import (
     Source,
     date_errors,
 )
+from timeline.vocabulary.dates import PARTIAL_DATE_PATTERN, parse_partial_date
 
 
 class ErrorSerializer(serializers.Serializer):

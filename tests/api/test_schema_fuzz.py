@@ -25,7 +25,7 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections, transaction
 from hypothesis import HealthCheck, settings
 
-from timeline.services import seed_timeline_load
+from timeline.services.documents import seed_timeline_load
 
 # Not config.wsgi.application: that entry point refuses to start without a secret
 # key when DEBUG is off, which is how the tests run. Schemathesis sends requests

@@ -9,7 +9,7 @@ from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
-from timeline.serializers import ErrorSerializer
+from timeline.api.serializers import ErrorSerializer
 
 
 class AutoSchema(SpectacularAutoSchema):
@@ -90,7 +90,7 @@ class FilterExtension(DjangoFilterExtension):
     schema (extend_schema_field); put it back as the parameter's description."""
 
     priority = 1
-    target_class = "timeline.filters.StrictFilterBackend"
+    target_class = "timeline.api.filters.StrictFilterBackend"
 
     def resolve_filter_field(
         self,

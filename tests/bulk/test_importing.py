@@ -1,4 +1,4 @@
-"""Bulk import (timeline/importing.py and `manage.py import_events`).
+"""Bulk import (timeline/bulk/importing/ and `manage.py import_events`).
 
 tests/data/acled_sample.csv is NOT ACLED data: its 15 rows are invented, in the
 columns and style of ACLED's CSV export. They cover every ACLED event type family
@@ -42,9 +42,8 @@ from tests.factories import (
     event_type,
 )
 from tests.feed import replay, server_state
-from timeline import importing
-from timeline.changes import changes_lock, events_record
-from timeline.importing import (
+from timeline.bulk import importing
+from timeline.bulk.importing import (
     ACLED_EVENT_TYPES,
     CHANGE_COLUMNS,
     EVENT_INSERT_COLUMNS,
@@ -58,13 +57,14 @@ from timeline.importing import (
 )
 from timeline.models import Actor, Change, Event, EventActor, EventSource, Location, Source
 from timeline.representation import events_by_id
-from timeline.services import DocumentError
-from timeline.taxonomy import EVENT_TYPES
+from timeline.services.changes import changes_lock, events_record
+from timeline.services.documents import DocumentError
+from timeline.vocabulary.taxonomy import EVENT_TYPES
 
 # deadline: imports through the command fork a checking process; a hang fails.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("deadline")]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 ACLED_SAMPLE = ROOT / "tests" / "data" / "acled_sample.csv"
 EVENTS = reverse("event-list")
 TABLES = (Actor, Location, Source, Event, EventActor, EventSource, Change)
@@ -1122,7 +1122,7 @@ def test_processes_other_than_one_or_two_are_refused():
 
 ORPHAN_SCRIPT = """
 import itertools, multiprocessing, time
-from timeline import importing
+from timeline.bulk import importing
 
 def stuck(self, rows):  # the parent writes nothing and waits to be killed
     print("checker", *[child.pid for child in multiprocessing.active_children()], flush=True)

@@ -14,6 +14,12 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection, models
 from django.utils import timezone
 
+from timeline.api.serializers import (
+    ActorSerializer,
+    EventSerializer,
+    LocationSerializer,
+    SourceSerializer,
+)
 from timeline.models import (
     Actor,
     Change,
@@ -26,12 +32,6 @@ from timeline.models import (
     Source,
 )
 from timeline.representation import events_by_id, events_json_query
-from timeline.serializers import (
-    ActorSerializer,
-    EventSerializer,
-    LocationSerializer,
-    SourceSerializer,
-)
 
 ENTITIES: dict[type[models.Model], tuple[str, Any]] = {
     Event: (ChangeEntity.EVENT, EventSerializer),

@@ -26,10 +26,10 @@ from django.db import connection, connections
 from django.db.models import QuerySet
 from django.http import QueryDict
 
-from timeline.errors import QueryParameterError
-from timeline.filters import EventFilterSet
+from timeline.api.errors import QueryParameterError
+from timeline.api.filters import EventFilterSet
+from timeline.api.renderers import EVENT_CSV_COLUMNS, feature, flatten_event
 from timeline.models import Event
-from timeline.renderers import EVENT_CSV_COLUMNS, feature, flatten_event
 from timeline.representation import EVENT_FIELDS, events_json_query, sqlite_json_float
 
 # Events a query reads. PostgreSQL hashes the whole actor, place and source tables for

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from timeline.models import Actor, Event, EventActor, Location, Source
-from timeline.services import SEED_PATH, DocumentError, timeline_document_load
+from timeline.services.documents import SEED_PATH, DocumentError, timeline_document_load
 
 pytestmark = pytest.mark.django_db
 
