@@ -10,7 +10,8 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import unicodedata
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -27,6 +28,44 @@ def fold(text: str) -> str:
     """Lower-case, accent-free form of ``text`` used for accent-insensitive search."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+class NaturalKeyQuerySet(models.QuerySet):
+    def natural_keys(self) -> Iterator[tuple[tuple[Any, ...], int]]:
+        """(natural key, id) of each row, read in one query."""
+        fields = self.model.natural_key_fields
+        for *values, pk in self.values_list(*fields, "pk"):
+            yield self.model.key_of(dict(zip(fields, values, strict=True))), pk
+
+
+class NaturallyKeyed:
+    """A record recognised by its fields across databases and files: the loader, the
+    import and the generator all match places, actors and sources with ``key_of``.
+
+    ``natural_key_fields`` are the columns of the model's unique constraint;
+    ``folded_fields`` those it compares with LOWER() (Python's lower() here)."""
+
+    natural_key_fields: ClassVar[tuple[str, ...]] = ()
+    folded_fields: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def key_of(cls, fields: Mapping[str, Any]) -> tuple[Any, ...]:
+        """The natural key of a record given as a mapping of field names to values."""
+        return tuple(
+            fields[name].lower() if name in cls.folded_fields else fields[name]
+            for name in cls.natural_key_fields
+        )
+
+    def natural_key(self) -> tuple[Any, ...]:
+        return self.key_of({name: getattr(self, name) for name in self.natural_key_fields})
+
+    @classmethod
+    def natural_key_lookup(cls, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """ORM lookups that find the stored row with the same natural key."""
+        return {
+            f"{name}__iexact" if name in cls.folded_fields else name: fields[name]
+            for name in cls.natural_key_fields
+        }
 
 
 class ShownInEvents(models.Model):
@@ -87,7 +126,9 @@ class CoordinatePrecision(models.TextChoices):
     COUNTRY = "country", "Country: centroid of the country"
 
 
-class Location(ShownInEvents):
+class Location(NaturallyKeyed, ShownInEvents):
+    natural_key_fields = ("name", "kind", "country_code", "admin1")  # location_unique
+    folded_fields = ("name", "admin1")
     shown_fields = (
         "name",
         "kind",
@@ -127,6 +168,8 @@ class Location(ShownInEvents):
         blank=True,
         help_text="How well the coordinates pin the place; empty when there are none.",
     )
+
+    objects = NaturalKeyQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]
@@ -199,7 +242,9 @@ class ActorKind(models.TextChoices):
 wikidata_id_validator = RegexValidator(r"^Q[1-9][0-9]*$", "A Wikidata id looks like Q794.")
 
 
-class Actor(ShownInEvents):
+class Actor(NaturallyKeyed, ShownInEvents):
+    natural_key_fields = ("name", "kind", "country_code")  # actor_unique
+    folded_fields = ("name",)
     shown_fields = ("name", "kind", "country_code")
 
     name = models.CharField(max_length=200)
@@ -220,6 +265,8 @@ class Actor(ShownInEvents):
     # Accent- and case-folded name and aliases, one per line, kept by save(): lets
     # SQLite and PostgreSQL answer an accent-insensitive name search the same way.
     search_text = models.TextField(blank=True, editable=False)
+
+    objects = NaturalKeyQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]
@@ -467,13 +514,17 @@ class EventActor(models.Model):
         return f"{self.actor} as {self.role} in {self.event_id}"
 
 
-class Source(ShownInEvents):
+class Source(NaturallyKeyed, ShownInEvents):
+    # source_publisher_title_unique; a non-empty url is a key of its own (source_url_unique).
+    natural_key_fields = ("publisher", "title", "published_on")
     shown_fields = ("url", "publisher", "title", "published_on")
 
     url = models.URLField(max_length=500, blank=True)
     publisher = models.CharField(max_length=200)
     title = models.CharField(max_length=500)
     published_on = models.DateField(null=True, blank=True)
+
+    objects = NaturalKeyQuerySet.as_manager()
 
     class Meta:
         ordering = ["publisher", "title", "id"]
