@@ -1,18 +1,18 @@
-"""Query parameters of the list endpoints: FilterSets and the strict filter backend.
+"""Query parameters of the list endpoints: the filters, the FilterSets and the strict
+filter backend.
 
 Every filter says what it accepts (help_text becomes the OpenAPI description, the
-``extend_schema_field`` schema its type, pattern and bounds) and rejects what it
-cannot read with a 400 naming the parameter. An empty value (``country=``) means
-the filter is absent. A list value is comma-separated and means OR.
+``extend_schema_field`` schema its type, pattern and bounds). Its value is read by a
+form field from timeline.api.filter_fields, which rejects what it cannot read with a
+400 naming the parameter. An empty value (``country=``) means the filter is absent. A
+list value is comma-separated and means OR.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-import re
-from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 import django_filters
 from django import forms
@@ -20,12 +20,32 @@ from django.db import connection
 from django.db.models import BooleanField, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cos, Power, Radians, Sin
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 
 from timeline.api.errors import QueryParameterError
+from timeline.api.filter_fields import (
+    BBOX_SCHEMA,
+    COUNTRY_SCHEMA,
+    EVENT_TYPE_LIST_SCHEMA,
+    ID_LIST_SCHEMA,
+    MAX_NEAR_KM,
+    MOMENT_SCHEMA,
+    NEAR_SCHEMA,
+    PARTIAL_DATE_SCHEMA,
+    BBox,
+    BBoxField,
+    DateMatch,
+    ListField,
+    MomentField,
+    Near,
+    NearField,
+    PartialDateField,
+    choice_parser,
+    enum_list_schema,
+    parse_country,
+    parse_id,
+)
 from timeline.models import (
     EVENT_SEARCH_VECTOR_SQL,
     Actor,
@@ -41,33 +61,10 @@ from timeline.models import (
     LocationKind,
     fold,
 )
-from timeline.vocabulary.countries import to_alpha2
-from timeline.vocabulary.dates import PARTIAL_DATE_PATTERN, DateSpan, parse_partial_date
-
-MAX_LIST_ITEMS = 100
+from timeline.vocabulary.dates import DateSpan
 
 
-# -- list values ------------------------------------------------------------------------
-class ListField(forms.CharField):
-    """A comma-separated list; each item is read by ``parse_item`` (which raises
-    ValidationError with a message for the client)."""
-
-    def __init__(self, *, parse_item: Callable[[str], Any], **kwargs: Any) -> None:
-        self.parse_item = parse_item
-        super().__init__(**kwargs)
-
-    def to_python(self, value: Any) -> list[Any] | None:
-        text = super().to_python(value)
-        if not text:
-            return None
-        items = [item.strip() for item in text.split(",")]
-        if len(items) > MAX_LIST_ITEMS:
-            raise forms.ValidationError(f"At most {MAX_LIST_ITEMS} comma-separated values.")
-        if any(item == "" for item in items):
-            raise forms.ValidationError("An empty item in the list.")
-        return [self.parse_item(item) for item in items]
-
-
+# -- lists ------------------------------------------------------------------------------
 class ListFilter(django_filters.Filter):
     """``field_name__in`` the parsed list."""
 
@@ -77,49 +74,6 @@ class ListFilter(django_filters.Filter):
         if not value:
             return qs
         return qs.filter(**{f"{self.field_name}__in": value})
-
-
-def parse_country(item: str) -> str:
-    code = to_alpha2(item)
-    if code is None:
-        raise forms.ValidationError(
-            f"'{item}' is not an ISO 3166-1 alpha-2 or alpha-3 country code."
-        )
-    return code
-
-
-def parse_id(item: str) -> int:
-    if not re.fullmatch(r"[0-9]{1,18}", item):
-        raise forms.ValidationError(f"'{item}' is not an id (a whole number).")
-    return int(item)
-
-
-def choice_parser(choices: type[Any], what: str) -> Callable[[str], str]:
-    def parse(item: str) -> str:
-        if item not in choices.values:
-            raise forms.ValidationError(
-                f"'{item}' is not a {what}: one of {', '.join(choices.values)}."
-            )
-        return item
-
-    return parse
-
-
-COUNTRY_SCHEMA = {
-    "type": "string",
-    "pattern": r"^[A-Za-z]{2,3}(,[A-Za-z]{2,3})*$",
-    "example": "OM,QAT",
-}
-ID_LIST_SCHEMA = {"type": "string", "pattern": r"^[0-9]{1,18}(,[0-9]{1,18})*$", "example": "1,2"}
-
-
-def enum_list_schema(choices: type[Any]) -> dict[str, Any]:
-    values = "|".join(re.escape(value) for value in choices.values)
-    return {
-        "type": "string",
-        "pattern": rf"^({values})(,({values}))*$",
-        "example": choices.values[0],
-    }
 
 
 def country_filter(help_text: str, field_name: str = "country_code") -> ListFilter:
@@ -143,13 +97,7 @@ def choice_list_filter(field_name: str, choices: type[Any], what: str, help_text
 
 
 # -- dates ------------------------------------------------------------------------------
-class PartialDateField(forms.CharField):
-    def to_python(self, value: Any) -> DateSpan | None:
-        text = super().to_python(value)
-        return parse_partial_date(text) if text else None
-
-
-@extend_schema_field({"type": "string", "pattern": PARTIAL_DATE_PATTERN, "example": "2024-06"})
+@extend_schema_field(PARTIAL_DATE_SCHEMA)
 class PartialDateFilter(django_filters.Filter):
     """A YYYY, YYYY-MM or YYYY-MM-DD date; EventFilterSet.filter_queryset applies it."""
 
@@ -159,35 +107,7 @@ class PartialDateFilter(django_filters.Filter):
         return qs  # date_from and date_to are applied together, see EventFilterSet.
 
 
-class DateMatch:
-    OVERLAPS = "overlaps"
-    WITHIN = "within"
-    choices = ((OVERLAPS, OVERLAPS), (WITHIN, WITHIN))
-
-
-class MomentField(forms.CharField):
-    """An ISO 8601 date-time, read as UTC when it has no offset."""
-
-    def to_python(self, value: Any) -> dt.datetime | None:
-        text = super().to_python(value)
-        if not text:
-            return None
-        message = f"'{text}' is not an ISO 8601 date-time such as 2024-10-02T00:00:00Z."
-        try:
-            moment = parse_datetime(text)
-        except ValueError:
-            raise forms.ValidationError(message) from None
-        if moment is None:
-            raise forms.ValidationError(message)
-        if timezone.is_naive(moment):
-            moment = moment.replace(tzinfo=dt.UTC)
-        try:
-            return moment.astimezone(dt.UTC)
-        except (OverflowError, ValueError):
-            raise forms.ValidationError(f"'{text}' is out of range.") from None
-
-
-@extend_schema_field({"type": "string", "format": "date-time"})
+@extend_schema_field(MOMENT_SCHEMA)
 class SinceFilter(django_filters.Filter):
     """Rows whose ``field_name`` is at or after the moment."""
 
@@ -198,39 +118,6 @@ class SinceFilter(django_filters.Filter):
 
 
 # -- geography --------------------------------------------------------------------------
-class BBox(NamedTuple):
-    min_lon: float
-    min_lat: float
-    max_lon: float
-    max_lat: float
-
-
-def _floats(text: str, count: int, usage: str) -> list[float]:
-    parts = text.split(",")
-    try:
-        numbers = [float(part) for part in parts]
-    except ValueError:
-        numbers = []
-    if len(parts) != count or len(numbers) != count or not all(map(math.isfinite, numbers)):
-        raise forms.ValidationError(f"'{text}' is not {usage}.")
-    return numbers
-
-
-class BBoxField(forms.CharField):
-    usage = "min_lon,min_lat,max_lon,max_lat in degrees"
-
-    def to_python(self, value: Any) -> BBox | None:
-        text = super().to_python(value)
-        if not text:
-            return None
-        box = BBox(*_floats(text, 4, self.usage))
-        if not (-180 <= box.min_lon <= 180 and -180 <= box.max_lon <= 180):
-            raise forms.ValidationError("Longitudes run from -180 to 180.")
-        if not (-90 <= box.min_lat <= box.max_lat <= 90):
-            raise forms.ValidationError("Latitudes run from -90 to 90, min_lat <= max_lat.")
-        return box
-
-
 def bbox_q(box: BBox, prefix: str) -> Q:
     """Points inside the box; a box with min_lon > max_lon crosses the antimeridian."""
     lat = Q(**{f"{prefix}latitude__gte": box.min_lat, f"{prefix}latitude__lte": box.max_lat})
@@ -241,13 +128,6 @@ def bbox_q(box: BBox, prefix: str) -> Q:
             **{f"{prefix}longitude__lte": box.max_lon}
         )
     return lat & lon
-
-
-BBOX_SCHEMA = {
-    "type": "string",
-    "pattern": r"^-?[0-9.]+,-?[0-9.]+,-?[0-9.]+,-?[0-9.]+$",
-    "example": "51,22,60,27",
-}
 
 
 @extend_schema_field(BBOX_SCHEMA)
@@ -262,32 +142,10 @@ class BBoxFilter(django_filters.Filter):
         return qs.filter(bbox_q(value, self.prefix)) if value else qs
 
 
-class Near(NamedTuple):
-    lat: float
-    lon: float
-    km: float
-
-
 EARTH_RADIUS_KM = 6371.0088  # mean radius (IUGG)
-MAX_NEAR_KM = 5000
 
 
-class NearField(forms.CharField):
-    def to_python(self, value: Any) -> Near | None:
-        text = super().to_python(value)
-        if not text:
-            return None
-        near = Near(*_floats(text, 3, "lat,lon,km"))
-        if not (-90 <= near.lat <= 90 and -180 <= near.lon <= 180):
-            raise forms.ValidationError("Latitude -90..90, longitude -180..180.")
-        if not 0 < near.km <= MAX_NEAR_KM:
-            raise forms.ValidationError(f"The radius is more than 0 and at most {MAX_NEAR_KM} km.")
-        return near
-
-
-@extend_schema_field(
-    {"type": "string", "pattern": r"^-?[0-9.]+,-?[0-9.]+,[0-9.]+$", "example": "25.29,51.53,50"}
-)
+@extend_schema_field(NEAR_SCHEMA)
 class NearFilter(django_filters.Filter):
     """Events whose location lies within ``km`` of a point, by great-circle distance.
 
@@ -380,13 +238,6 @@ def event_type_ids_under(codes: list[str]) -> list[int]:
             found.add(pk)
             todo.extend(children.get(pk, []))
     return sorted(found)
-
-
-EVENT_TYPE_LIST_SCHEMA = {
-    "type": "string",
-    "pattern": r"^[a-z0-9.-]+(,[a-z0-9.-]+)*$",
-    "example": "consult,cooperate",
-}
 
 
 # -- ordering ---------------------------------------------------------------------------
