@@ -44,6 +44,26 @@ def test_within_keeps_only_events_certainly_inside_the_range(api):
     assert found == {inside.pk}
 
 
+def test_within_takes_either_bound_alone_and_still_leaves_out_ongoing_events(api):
+    inside = EventFactory(start_date=dt.date(2024, 3, 1), end_date=dt.date(2024, 3, 31))
+    earlier = EventFactory(start_date=dt.date(2023, 12, 1), end_date=dt.date(2023, 12, 31))
+    EventFactory(start_date=dt.date(2024, 5, 1), end_date=dt.date(2024, 5, 2), ongoing=True)
+
+    after = ids(api.get(EVENTS, {"date_from": "2024", "date_match": "within"}))
+    before = ids(api.get(EVENTS, {"date_to": "2024", "date_match": "within"}))
+
+    assert after == {inside.pk}
+    assert before == {inside.pk, earlier.pk}
+
+
+def test_date_match_without_a_date_filters_nothing(api):
+    events = [EventFactory(), EventFactory(ongoing=True)]
+
+    found = ids(api.get(EVENTS, {"date_match": "within"}))
+
+    assert found == {event.pk for event in events}
+
+
 def test_date_match_must_be_a_known_value(api):
     response = api.get(EVENTS, {"date_match": "around"})
 

@@ -2,10 +2,11 @@
 filter backend.
 
 Every filter says what it accepts (help_text becomes the OpenAPI description, the
-``extend_schema_field`` schema its type, pattern and bounds). Its value is read by a
-form field from timeline.api.filter_fields, which rejects what it cannot read with a
-400 naming the parameter. An empty value (``country=``) means the filter is absent. A
-list value is comma-separated and means OR.
+``extend_schema_field`` schema its type, pattern and bounds) and applies itself: its
+own ``filter()`` or its FilterSet's ``method``. Its value is read by a form field from
+timeline.api.filter_fields, which rejects what it cannot read with a 400 naming the
+parameter. An empty value (``country=``) means the filter is absent. A list value is
+comma-separated and means OR.
 """
 
 from __future__ import annotations
@@ -99,12 +100,9 @@ def choice_list_filter(field_name: str, choices: type[Any], what: str, help_text
 # -- dates ------------------------------------------------------------------------------
 @extend_schema_field(PARTIAL_DATE_SCHEMA)
 class PartialDateFilter(django_filters.Filter):
-    """A YYYY, YYYY-MM or YYYY-MM-DD date; EventFilterSet.filter_queryset applies it."""
+    """A YYYY, YYYY-MM or YYYY-MM-DD date; its FilterSet's ``method`` applies it."""
 
     field_class = PartialDateField
-
-    def filter(self, qs: QuerySet, value: Any) -> QuerySet:
-        return qs  # date_from and date_to are applied together, see EventFilterSet.
 
 
 @extend_schema_field(MOMENT_SCHEMA)
@@ -297,21 +295,25 @@ MAX_FORM_CLASSES = 512
 
 
 class EventFilterSet(RequestFilterSet):
+    """The event filters: of the event list, an actor's timeline, stats and countries."""
+
     country = country_filter(
         "Country of the event's location: ISO 3166-1 alpha-2 or alpha-3 codes, any case, "
         "comma-separated for any of several (OM,QAT). Index: event_country_start."
     )
     date_from = PartialDateFilter(
+        method="filter_date_from",
         help_text="Start of the date range: YYYY, YYYY-MM or YYYY-MM-DD (a partial date "
         "starts on its first day). See date_match.",
     )
     date_to = PartialDateFilter(
+        method="filter_date_to",
         help_text="End of the date range: YYYY, YYYY-MM or YYYY-MM-DD (a partial date ends "
         "on its last day: 2024 means 2024-12-31). See date_match.",
     )
     date_match = django_filters.ChoiceFilter(
         choices=DateMatch.choices,
-        method="ignore",
+        method="filter_date_match",
         help_text="overlaps (default): the event's start_date..end_date interval overlaps "
         "the range, ends included; an ongoing event is open-ended. within: the interval "
         "lies inside the range and the event is not ongoing (certainly in range, whatever "
@@ -326,7 +328,7 @@ class EventFilterSet(RequestFilterSet):
     actor = extend_schema_field(ID_LIST_SCHEMA)(
         ListFilter(
             parse_item=parse_id,
-            method="ignore",
+            method="filter_actor",
             help_text="Events involving any of these actor ids (comma-separated). With "
             "actor_role: only where the actor had one of those roles.",
         )
@@ -334,7 +336,7 @@ class EventFilterSet(RequestFilterSet):
     actor_role = extend_schema_field(enum_list_schema(ActorRole))(
         ListFilter(
             parse_item=choice_parser(ActorRole, "role"),
-            method="ignore",
+            method="filter_actor_role",
             help_text="Roles (comma-separated): with actor, the role those actors had; alone, "
             "events where any actor had one of the roles.",
         )
@@ -378,16 +380,6 @@ class EventFilterSet(RequestFilterSet):
         model = Event
         fields: list[str] = []
 
-    def ignore(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
-        return queryset  # applied together with related parameters in filter_queryset
-
-    def filter_event_type(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
-        try:
-            ids = event_type_ids_under(value)
-        except forms.ValidationError as error:
-            raise QueryParameterError({"event_type": error.messages}) from None
-        return queryset.filter(event_type_id__in=ids)
-
     def is_valid(self) -> bool:
         if not super().is_valid():
             return False
@@ -398,34 +390,56 @@ class EventFilterSet(RequestFilterSet):
             return False
         return True
 
-    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        queryset = super().filter_queryset(queryset)
-        data = self.form.cleaned_data
-        start: DateSpan | None = data.get("date_from")
-        end: DateSpan | None = data.get("date_to")
-        if data.get("date_match") == DateMatch.WITHIN:
-            if start:
-                queryset = queryset.filter(start_date__gte=start.first)
-            if end:
-                queryset = queryset.filter(end_date__lte=end.last)
-            if start or end:
-                queryset = queryset.filter(ongoing=False)
-        else:
-            # start_date <= range end, and end_date >= range start unless ongoing.
-            if end:
-                queryset = queryset.filter(start_date__lte=end.last)
-            if start:
-                queryset = queryset.filter(Q(end_date__gte=start.first) | Q(ongoing=True))
+    # -- dates: each bound applies itself, reading date_match from the form ---------------
+    def within(self) -> bool:
+        return self.form.cleaned_data.get("date_match") == DateMatch.WITHIN
 
-        actors, roles = data.get("actor"), data.get("actor_role")
-        if actors or roles:
-            links = EventActor.objects.filter(event=OuterRef("pk"))
-            if actors:
-                links = links.filter(actor_id__in=actors)
-            if roles:
-                links = links.filter(role__in=roles)
-            queryset = queryset.filter(Exists(links))
+    def filter_date_from(self, queryset: QuerySet, name: str, value: DateSpan) -> QuerySet:
+        if self.within():
+            return queryset.filter(start_date__gte=value.first)
+        # Overlaps: the event ends on or after the range's start, or has not ended.
+        return queryset.filter(Q(end_date__gte=value.first) | Q(ongoing=True))
+
+    def filter_date_to(self, queryset: QuerySet, name: str, value: DateSpan) -> QuerySet:
+        if self.within():
+            return queryset.filter(end_date__lte=value.last)
+        return queryset.filter(start_date__lte=value.last)
+
+    def filter_date_match(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
+        """within leaves out ongoing events (their end is unknown), once whatever the
+        bounds given; without a bound, date_match alone filters nothing."""
+        # value is typed Any: drf-spectacular would add a str hint's type to the schema.
+        data = self.form.cleaned_data
+        if value == DateMatch.WITHIN and (data.get("date_from") or data.get("date_to")):
+            return queryset.filter(ongoing=False)
         return queryset
+
+    # -- actors: actor and actor_role describe one link, so one EXISTS ------------------
+    def filter_actor(self, queryset: QuerySet, name: str, value: list[int]) -> QuerySet:
+        """Events with a link to one of the actors; with actor_role, the same link must
+        have one of the roles, so the roles go into this EXISTS (filter_actor_role then
+        adds nothing)."""
+        links: dict[str, Any] = {"actor_id__in": value}
+        if roles := self.form.cleaned_data.get("actor_role"):
+            links["role__in"] = roles
+        return queryset.filter(_has_actor_link(**links))
+
+    def filter_actor_role(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        if self.form.cleaned_data.get("actor"):
+            return queryset  # filter_actor checks the roles in its own EXISTS
+        return queryset.filter(_has_actor_link(role__in=value))
+
+    def filter_event_type(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        try:
+            ids = event_type_ids_under(value)
+        except forms.ValidationError as error:
+            raise QueryParameterError({"event_type": error.messages}) from None
+        return queryset.filter(event_type_id__in=ids)
+
+
+def _has_actor_link(**conditions: Any) -> Exists:
+    """The event has an actor link (EventActor) meeting the conditions."""
+    return Exists(EventActor.objects.filter(event=OuterRef("pk")).filter(**conditions))
 
 
 class EventCountFilterSet(EventFilterSet):
