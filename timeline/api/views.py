@@ -1,12 +1,13 @@
-"""API views. Thin views: the query each one runs is in get_queryset(); writes go
-through timeline.services.records."""
+"""API views. Thin views: the query each one runs is in get_queryset(); what they share
+(strict parameters, Last-Modified, JSON errors, the event lists' fields and formats) is
+in timeline.api.mixins; writes go through timeline.services.records."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db.models import Count, F, QuerySet
-from django.http import Http404, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
@@ -21,7 +22,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from timeline.api.errors import QueryParameterError
 from timeline.api.filters import (
     ActorFilterSet,
     ChangeFilterSet,
@@ -30,12 +30,8 @@ from timeline.api.filters import (
     EventTypeFilterSet,
     LocationFilterSet,
 )
-from timeline.api.renderers import (
-    EventCSVRenderer,
-    EventGeoJSONRenderer,
-    ExportFormat,
-    ORJSONRenderer,
-)
+from timeline.api.mixins import EVENT_FIELDS, ApiViewMixin, EventListMixin
+from timeline.api.renderers import ExportFormat, ORJSONRenderer
 from timeline.api.serializers import (
     ActorSerializer,
     ChangeSerializer,
@@ -51,8 +47,7 @@ from timeline.api.serializers import (
 from timeline.api.stats import GROUPS, MAX_GROUPS, event_stats, parse_group_by
 from timeline.bulk.exporting import EXPORT_FORMATS, events_export
 from timeline.models import Actor, Change, ChangeEntity, Event, EventType, Location, Source
-from timeline.representation import event_rows, represent_events
-from timeline.services.changes import latest_change, snapshot
+from timeline.services.changes import snapshot
 from timeline.services.records import (
     PreconditionRequired,
     etag_of,
@@ -63,94 +58,6 @@ from timeline.services.records import (
     record_update,
 )
 from timeline.vocabulary.countries import country_name, to_alpha3
-
-EVENT_FIELDS = tuple(EventSerializer.Meta.fields)
-EVENT_RENDERERS = [ORJSONRenderer, EventCSVRenderer, EventGeoJSONRenderer]
-
-
-class ApiViewMixin:
-    """What every API view does.
-
-    - Answers 400 to a query parameter the endpoint does not know (a misspelled filter
-      must never return the whole table), to a repeated one, and to NUL bytes.
-    - Answers errors in JSON, whatever format was asked for.
-    - Sends Last-Modified on reads: the time of the latest change in the change log
-      (one indexed query), or the event's own updated_at on an event. With the ETag
-      that ConditionalGetMiddleware adds, clients can revalidate with 304s.
-    """
-
-    extra_query_params: tuple[str, ...] = ()
-    filtered_actions: tuple[str, ...] = ("list",)
-    paginated_actions: tuple[str, ...] = ("list", "history")
-
-    def allowed_query_params(self) -> set[str]:
-        action = getattr(self, "action", "list")  # generic list views have no action
-        per_action = getattr(self, "action_query_params", {}).get(action, ())
-        allowed = {"format", *self.extra_query_params, *per_action}
-        filterset_class = getattr(self, "filterset_class", None)
-        if filterset_class is not None and action in self.filtered_actions:
-            allowed |= set(filterset_class.base_filters)
-        paginator = getattr(self, "paginator", None)
-        if paginator is not None and action in self.paginated_actions:
-            allowed |= set(paginator.query_params)
-        return allowed
-
-    def check_query_params(self, request: Request) -> None:
-        allowed = self.allowed_query_params()
-        errors: dict[str, list[str]] = {}
-        for name, values in request.query_params.lists():
-            if "\x00" in name or any("\x00" in value for value in values):
-                errors[name.replace("\x00", "")] = ["NUL bytes are not allowed."]
-            elif name not in allowed:
-                errors[name] = [f"Unknown parameter. Accepted: {', '.join(sorted(allowed))}."]
-            elif len(values) > 1:
-                errors[name] = ["Give this parameter once (a list is comma-separated)."]
-        formats = [renderer.format for renderer in self.get_renderers()]  # type: ignore[attr-defined]
-        wanted = request.query_params.get("format")
-        if wanted is not None and "format" not in errors and wanted not in formats:
-            errors["format"] = [f"One of: {', '.join(formats)}."]
-        if errors:
-            raise QueryParameterError(errors)
-
-    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        # A method the endpoint lacks gets its 405 (from dispatch) whatever the query,
-        # and a write without the right token its 401 or 403.
-        if getattr(self, request.method.lower(), None) is not None:
-            if request.method not in ("GET", "HEAD", "OPTIONS"):
-                self.perform_authentication(request)  # type: ignore[attr-defined]
-                self.check_permissions(request)  # type: ignore[attr-defined]
-            self.check_query_params(request)
-        super().initial(request, *args, **kwargs)  # type: ignore[misc]
-
-    def get_object(self) -> Any:
-        """The record, or a 404 that says what was looked for."""
-        try:
-            return super().get_object()  # type: ignore[misc]
-        except Http404:
-            model = self.get_queryset().model._meta.verbose_name  # type: ignore[attr-defined]
-            lookup = self.lookup_url_kwarg or self.lookup_field  # type: ignore[attr-defined]
-            value = self.kwargs[lookup]  # type: ignore[attr-defined]
-            name = "id" if lookup == "pk" else lookup
-            raise NotFound(f"No {model} with {name} {value}.") from None
-
-    def finalize_response(
-        self, request: Request, response: Response, *args: Any, **kwargs: Any
-    ) -> Response:
-        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
-        if (
-            request.method in ("GET", "HEAD")
-            and response.status_code == status.HTTP_200_OK
-            and not response.has_header("Last-Modified")
-        ):
-            latest = latest_change()
-            if latest is not None:
-                response["Last-Modified"] = http_date(latest.timestamp())
-        return response
-
-    def handle_exception(self, exc: Exception) -> Response:
-        self.request.accepted_renderer = ORJSONRenderer()  # type: ignore[attr-defined]
-        self.request.accepted_media_type = ORJSONRenderer.media_type  # type: ignore[attr-defined]
-        return super().handle_exception(exc)  # type: ignore[misc]
 
 
 def body_problems(serializer: serializers.Serializer, data: Any) -> dict[str, Any]:
@@ -340,58 +247,6 @@ EVENT_LIST_RESPONSES = {
         OpenApiTypes.OBJECT, description="GeoJSON FeatureCollection"
     ),
 }
-
-
-class EventListMixin(ApiViewMixin):
-    """What the event lists share: the `fields` selection and the three formats."""
-
-    serializer_class = EventSerializer
-    filterset_class = EventFilterSet
-    renderer_classes = EVENT_RENDERERS
-    extra_query_params = ("fields",)
-
-    def selected_fields(self) -> list[str]:
-        raw = self.request.query_params.get("fields")  # type: ignore[attr-defined]
-        if raw is None:
-            return list(EVENT_FIELDS)
-        wanted = [name.strip() for name in raw.split(",")]
-        if "" in wanted:
-            raise QueryParameterError({"fields": ["An empty item in the list."]})
-        unknown = [name for name in wanted if name not in EVENT_FIELDS]
-        if unknown:
-            raise QueryParameterError(
-                {
-                    "fields": [
-                        f"Unknown field(s) {', '.join(unknown)}: any of {', '.join(EVENT_FIELDS)}."
-                    ]
-                }
-            )
-        if self.wants_geojson():
-            wanted += ["id", "location"]  # a feature's id and geometry
-        return [name for name in EVENT_FIELDS if name in wanted]
-
-    def wants_geojson(self) -> bool:
-        renderer = getattr(self.request, "accepted_renderer", None)  # type: ignore[attr-defined]
-        return getattr(renderer, "format", None) == "geojson"
-
-    def get_serializer(self, *args: Any, **kwargs: Any) -> EventSerializer:
-        kwargs.setdefault("fields", self.selected_fields())
-        return super().get_serializer(*args, **kwargs)  # type: ignore[misc]
-
-    def events(self, queryset: QuerySet[Event]) -> QuerySet[Event]:
-        if self.wants_geojson():
-            queryset = queryset.filter(location__latitude__isnull=False)
-        if getattr(self, "action", "list") == "retrieve":
-            # One event goes through EventSerializer; lists read rows (see list()).
-            return queryset.with_related(self.selected_fields())
-        return queryset
-
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """A page of events, built from rows (timeline.representation), not instances."""
-        fields = self.selected_fields()
-        queryset = self.filter_queryset(self.get_queryset())
-        page = self.paginate_queryset(event_rows(queryset, fields))  # type: ignore[attr-defined]
-        return self.get_paginated_response(represent_events(page, fields))  # type: ignore[attr-defined]
 
 
 class EventViewSet(EventListMixin, CuratedMixin, viewsets.ModelViewSet):
