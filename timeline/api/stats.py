@@ -1,4 +1,5 @@
-"""Event counts by group: /api/v1/events/stats/?group_by=country,month."""
+"""Event counts: by group (/api/v1/events/stats/?group_by=country,month) and by
+country (/api/v1/countries/)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.db.models import CharField, Count, F, Func, IntegerField, QuerySet
 from timeline.api.errors import QueryParameterError
 from timeline.models import Event
 from timeline.representation import driver_rows
+from timeline.vocabulary.countries import country_name, to_alpha3
 
 
 class YearMonth(Func):
@@ -105,3 +107,20 @@ def event_stats(queryset: QuerySet[Event], group_by: list[str]) -> dict[str, Any
         "total": sum(group["count"] for group in groups),
         "truncated": truncated,
     }
+
+
+def country_counts(queryset: QuerySet[Event]) -> list[dict[str, Any]]:
+    """The countries of ``queryset``'s events, by code, with their event counts: one
+    GROUP BY query."""
+    counts = (
+        queryset.values(code=F("country_code")).annotate(event_count=Count("id")).order_by("code")
+    )
+    return [
+        {
+            "code": row["code"],
+            "alpha3": to_alpha3(row["code"]),
+            "name": country_name(row["code"]),
+            "event_count": row["event_count"],
+        }
+        for row in counts
+    ]

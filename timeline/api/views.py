@@ -1,17 +1,22 @@
-"""API views. Thin views: the query each one runs is in get_queryset(); what they share
-(strict parameters, Last-Modified, JSON errors, the event lists' fields and formats) is
-in timeline.api.mixins; writes go through timeline.services.records."""
+"""API views: declarations, and the query each one runs in get_queryset(). What they
+share (strict parameters, Last-Modified, JSON errors, the event lists' fields and
+formats) is in timeline.api.mixins; writes go through timeline.services.records."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, F, QuerySet
+from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import generics, serializers, status, viewsets
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.decorators import action
@@ -26,7 +31,6 @@ from timeline.api.filters import (
     ActorFilterSet,
     ChangeFilterSet,
     EventCountFilterSet,
-    EventFilterSet,
     EventTypeFilterSet,
     LocationFilterSet,
 )
@@ -44,7 +48,7 @@ from timeline.api.serializers import (
     LocationSerializer,
     SourceSerializer,
 )
-from timeline.api.stats import GROUPS, MAX_GROUPS, event_stats, parse_group_by
+from timeline.api.stats import GROUPS, MAX_GROUPS, country_counts, event_stats, parse_group_by
 from timeline.bulk.exporting import EXPORT_FORMATS, events_export
 from timeline.models import Actor, Change, ChangeEntity, Event, EventType, Location, Source
 from timeline.services.changes import snapshot
@@ -57,7 +61,6 @@ from timeline.services.records import (
     record_delete,
     record_update,
 )
-from timeline.vocabulary.countries import country_name, to_alpha3
 
 
 def body_problems(serializer: serializers.Serializer, data: Any) -> dict[str, Any]:
@@ -249,11 +252,22 @@ EVENT_LIST_RESPONSES = {
 }
 
 
-class EventViewSet(EventListMixin, CuratedMixin, viewsets.ModelViewSet):
-    """Events: what happened, when, where, to whom, and on what evidence."""
+class RecordViewSet(ApiViewMixin, CuratedMixin, viewsets.ModelViewSet):
+    """A kind of record: read by anyone, written by curators (CuratedMixin)."""
 
     lookup_value_converter = "id"
-    filtered_actions = ("list", "stats")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[FIELDS_PARAMETER, FORMAT_PARAMETER], responses=EVENT_LIST_RESPONSES
+    ),
+    retrieve=extend_schema(parameters=[FIELDS_PARAMETER]),
+)
+class EventViewSet(EventListMixin, RecordViewSet):
+    """Events: what happened, when, where, to whom, and on what evidence."""
+
+    filtered_actions = ("list", "stats", "export")
     write_serializer_class = EventWriteSerializer
     change_entity = ChangeEntity.EVENT
 
@@ -275,14 +289,6 @@ class EventViewSet(EventListMixin, CuratedMixin, viewsets.ModelViewSet):
         if action == "export":
             return [ExportFormat(name, media_type) for name, media_type in EXPORT_FORMATS.items()]
         return [ORJSONRenderer()]
-
-    def allowed_query_params(self) -> set[str]:
-        allowed = super().allowed_query_params()
-        if getattr(self, "action", None) == "stats":
-            allowed = (allowed | {"group_by"}) - {"fields"}
-        if getattr(self, "action", None) == "export":
-            allowed = (allowed | set(EventFilterSet.base_filters)) - {"fields", "ordering"}
-        return allowed
 
     @extend_schema(
         operation_id="events_export",
@@ -307,7 +313,11 @@ class EventViewSet(EventListMixin, CuratedMixin, viewsets.ModelViewSet):
         },
     )
     @action(
-        detail=False, methods=["get"], pagination_class=None, filterset_class=EventCountFilterSet
+        detail=False,
+        methods=["get"],
+        pagination_class=None,
+        filterset_class=EventCountFilterSet,
+        extra_query_params=(),  # the event filters only: no fields
     )
     def export(self, request: Request) -> StreamingHttpResponse:
         export_format = request.accepted_renderer.format
@@ -318,14 +328,6 @@ class EventViewSet(EventListMixin, CuratedMixin, viewsets.ModelViewSet):
         )
         response["Content-Disposition"] = f'attachment; filename="events.{export_format}"'
         return response
-
-    @extend_schema(parameters=[FIELDS_PARAMETER, FORMAT_PARAMETER], responses=EVENT_LIST_RESPONSES)
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
-
-    @extend_schema(parameters=[FIELDS_PARAMETER])
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().retrieve(request, *args, **kwargs)
 
     @extend_schema(
         operation_id="events_stats",
@@ -339,7 +341,11 @@ class EventViewSet(EventListMixin, CuratedMixin, viewsets.ModelViewSet):
         responses=EventStatsSerializer,
     )
     @action(
-        detail=False, methods=["get"], pagination_class=None, filterset_class=EventCountFilterSet
+        detail=False,
+        methods=["get"],
+        pagination_class=None,
+        filterset_class=EventCountFilterSet,
+        extra_query_params=("group_by",),  # and the event filters; no fields
     )
     def stats(self, request: Request) -> Response:
         group_by = parse_group_by(request.query_params.get("group_by", ""))
@@ -347,17 +353,16 @@ class EventViewSet(EventListMixin, CuratedMixin, viewsets.ModelViewSet):
         return Response(event_stats(queryset, group_by))
 
 
-class ActorTimelineView(EventListMixin, generics.ListAPIView):
-    """The events one actor took part in, oldest first; every event filter applies."""
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         operation_id="actors_events_list",
         summary="An actor's timeline",
         parameters=[FIELDS_PARAMETER, FORMAT_PARAMETER],
         responses=EVENT_LIST_RESPONSES,
     )
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
+)
+class ActorTimelineView(EventListMixin, generics.ListAPIView):
+    """The events one actor took part in, oldest first; every event filter applies."""
 
     def get_queryset(self) -> QuerySet[Event]:
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request
@@ -368,35 +373,32 @@ class ActorTimelineView(EventListMixin, generics.ListAPIView):
         )
 
 
-class ActorViewSet(ApiViewMixin, CuratedMixin, viewsets.ModelViewSet):
+class ActorViewSet(RecordViewSet):
     """People, states, armed forces, groups and organisations that take part in events."""
 
     serializer_class = ActorSerializer
     filterset_class = ActorFilterSet
-    lookup_value_converter = "id"
     change_entity = ChangeEntity.ACTOR
 
     def get_queryset(self) -> QuerySet[Actor]:
         return Actor.objects.order_by("name", "id")
 
 
-class LocationViewSet(ApiViewMixin, CuratedMixin, viewsets.ModelViewSet):
+class LocationViewSet(RecordViewSet):
     """Places events happen in: countries, regions, cities, sites, seas."""
 
     serializer_class = LocationSerializer
     filterset_class = LocationFilterSet
-    lookup_value_converter = "id"
     change_entity = ChangeEntity.LOCATION
 
     def get_queryset(self) -> QuerySet[Location]:
         return Location.objects.order_by("name", "id")
 
 
-class SourceViewSet(ApiViewMixin, CuratedMixin, viewsets.ModelViewSet):
+class SourceViewSet(RecordViewSet):
     """The reports, articles and records events rest on."""
 
     serializer_class = SourceSerializer
-    lookup_value_converter = "id"
     change_entity = ChangeEntity.SOURCE
 
     def get_queryset(self) -> QuerySet[Source]:
@@ -432,6 +434,7 @@ class EventTypeViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         return EventType.objects.select_related("parent").order_by("code")
 
 
+@extend_schema_view(get=extend_schema(operation_id="countries_list"))
 class CountryListView(ApiViewMixin, generics.ListAPIView):
     """The countries that have events, with their event counts (a country picker).
 
@@ -441,27 +444,9 @@ class CountryListView(ApiViewMixin, generics.ListAPIView):
     filterset_class = EventCountFilterSet
     pagination_class = None
 
-    @extend_schema(operation_id="countries_list")
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
-
     def get_queryset(self) -> QuerySet[Event]:
         return Event.objects.exclude(country_code="").order_by()
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        counts = (
-            self.filter_queryset(self.get_queryset())
-            .values(code=F("country_code"))
-            .annotate(event_count=Count("id"))
-            .order_by("code")
-        )
-        rows = [
-            {
-                "code": row["code"],
-                "alpha3": to_alpha3(row["code"]),
-                "name": country_name(row["code"]),
-                "event_count": row["event_count"],
-            }
-            for row in counts
-        ]
+        rows = country_counts(self.filter_queryset(self.get_queryset()))
         return Response(CountrySerializer(rows, many=True).data)
