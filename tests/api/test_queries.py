@@ -27,6 +27,7 @@ pytestmark = pytest.mark.django_db
 
 EVENTS = reverse("event-list")
 STATS = reverse("event-stats")
+EXPORT = reverse("event-export")
 
 
 def ids(response) -> set[int]:
@@ -404,6 +405,44 @@ def test_stats_take_no_pagination_parameters(api):
 
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert "page_size" in response.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "refused"),
+    [
+        (STATS, {"group_by": "day", "fields": "id"}, "fields"),
+        (STATS, {"group_by": "day", "ordering": "start_date"}, "ordering"),
+        (EXPORT, {"fields": "id"}, "fields"),
+        (EXPORT, {"ordering": "start_date"}, "ordering"),
+        (EXPORT, {"group_by": "day"}, "group_by"),
+    ],
+)
+def test_stats_and_export_refuse_the_parameters_of_a_page_of_events(api, url, params, refused):
+    response = api.get(url, params)
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert list(response.json()["errors"]) == [refused]
+
+
+@pytest.mark.parametrize(("url", "params"), [(STATS, {"group_by": "day"}), (EXPORT, {})])
+def test_stats_and_export_take_every_event_filter(api, url, params):
+    every_filter = {
+        "country": "OM",
+        "date_from": "2024",
+        "date_to": "2024",
+        "date_match": "within",
+        "date_precision": "day",
+        "actor": "1",
+        "actor_role": "host",
+        "event_type": "consult",
+        "location": "1",
+        "bbox": "50,20,60,30",
+        "near": "25,51,100",
+        "q": "visit",
+        "updated_since": "2024-01-01T00:00:00Z",
+    }
+
+    assert api.get(url, {**params, **every_filter}).status_code == HTTPStatus.OK
 
 
 def test_stats_run_one_grouping_query(api, django_assert_num_queries):
