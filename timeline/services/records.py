@@ -11,19 +11,18 @@ import hashlib
 import json
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from rest_framework import status
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import APIException
 
 from timeline.api.serializers import EventWriteSerializer
 from timeline.models import Actor, ChangeAction, Event, EventActor, EventSource, Location, Source
 from timeline.services.changes import User, change_record, changes_lock, snapshot
+
+# Until tests/conftest.py and tests/api/test_protection.py import it from services.editors.
+from timeline.services.editors import editor_create  # noqa: F401
 
 
 class PreconditionRequired(APIException):
@@ -204,35 +203,3 @@ def event_update(*, pk: int, data: dict[str, Any], user: User, if_match: str | N
     _write_event(event, data)
     change_record(instance=event, action=ChangeAction.UPDATED, user=user)
     return event
-
-
-# -- editors ------------------------------------------------------------------------------
-EDITORS_GROUP = "editors"
-EDITED_MODELS = (Event, Actor, Location, Source)
-
-
-@transaction.atomic
-def editors_group_ensure() -> Group:
-    """The "editors" group, with the permissions to add, change and delete records."""
-    group, _ = Group.objects.get_or_create(name=EDITORS_GROUP)
-    content_types = ContentType.objects.get_for_models(*EDITED_MODELS).values()
-    group.permissions.add(
-        *Permission.objects.filter(
-            content_type__in=content_types, codename__regex=r"^(add|change|delete)_"
-        )
-    )
-    return group
-
-
-@transaction.atomic
-def editor_create(*, username: str, email: str = "") -> tuple[Any, str]:
-    """An editor account (no password: it writes with its token) in the editors group,
-    and its API token. Running it again for the same user returns the same token."""
-    user_model = get_user_model()
-    user, created = user_model.objects.get_or_create(username=username, defaults={"email": email})
-    if created:
-        user.set_unusable_password()
-        user.save()
-    user.groups.add(editors_group_ensure())
-    token, _ = Token.objects.get_or_create(user=user)
-    return user, token.key
