@@ -10,10 +10,10 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
 
-from tests.factories import EventActorFactory, EventFactory, LocationFactory
+from tests.factories import ActorFactory, EventActorFactory, EventFactory, LocationFactory
 from tests.feed import replay, server_state
 from tests.services.test_records import EVENTS, etag, event_body
-from timeline.models import Change, Event, EventType, Source
+from timeline.models import Actor, Change, Event, EventType, Source
 
 pytestmark = pytest.mark.django_db
 
@@ -133,3 +133,23 @@ def test_renaming_an_event_type_in_the_admin_logs_its_events(client):
     assert response.status_code == HTTPStatus.FOUND
     change = Change.objects.get(entity="event", object_id=event.pk)
     assert change.data["event_type"]["label"] == "Visit"
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_deleting_records_in_the_admin_leaves_their_tombstones(client):
+    # The admin's "delete selected" runs outside any transaction (and the lock needs one).
+    user = get_user_model().objects.create_superuser("admin", "a@example.org", "pw")
+    client.force_login(user)
+    actors = [ActorFactory(), ActorFactory()]
+
+    response = client.post(
+        reverse("admin:timeline_actor_changelist"),
+        {"action": "delete_selected", "_selected_action": [a.pk for a in actors], "post": "yes"},
+    )
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert not Actor.objects.exists()
+    tombstones = Change.objects.filter(action="deleted").order_by("object_id")
+    assert [(c.object_id, c.reason, c.note, c.user) for c in tombstones] == [
+        (actor.pk, "other", "Deleted in the admin.", user) for actor in actors
+    ]

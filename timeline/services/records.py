@@ -221,3 +221,11 @@ def record_delete(
     if used := _events_using(instance):
         raise InUse(instance, used)
     _delete(instance, user=user, **deletion)
+
+
+@transaction.atomic
+def record_delete_confirmed(*, instance: models.Model, user: User, reason: str, note: str) -> None:
+    """Delete a record its caller has already confirmed (the admin's confirmation page,
+    which also refuses what events still use), leaving its tombstone."""
+    changes_lock()
+    _delete(instance, user=user, reason=reason, note=note)
