@@ -398,6 +398,8 @@ def test_the_checks_run_in_the_documented_order(editor):
     missing = reverse("event-detail", args=[987654])
     bad = {"title": ""}
 
+    unparsable = {"data": "{", "content_type": "application/json"}
+
     answers = [
         editor.patch(missing, bad, format="json"),
         editor.patch(missing, bad, format="json", HTTP_IF_MATCH=stale),
@@ -407,10 +409,14 @@ def test_the_checks_run_in_the_documented_order(editor):
         editor.delete(missing, HTTP_IF_MATCH=stale),
         editor.delete(url, HTTP_IF_MATCH=stale),
         editor.delete(f"{url}?reason=error", HTTP_IF_MATCH=stale),
+        editor.patch(missing, **unparsable),
+        editor.patch(missing, **unparsable, HTTP_IF_MATCH=stale),
+        editor.patch(url, **unparsable, HTTP_IF_MATCH=stale),
     ]
 
-    assert [answer.status_code for answer in answers] == [428, 404, 400, 412] * 2
+    assert [answer.status_code for answer in answers] == [428, 404, 400, 412] * 2 + [428, 404, 400]
     assert answers[1].json()["detail"] == answers[5].json()["detail"] == "No event with id 987654."
+    assert answers[-1].json()["code"] == "parse_error"
     assert Event.objects.get(pk=event.pk).title == "Changed"
 
 

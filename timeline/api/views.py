@@ -15,7 +15,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import generics, serializers, status, viewsets
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import DjangoModelPermissionsOrAnonReadOnly
 from rest_framework.request import Request
@@ -239,10 +239,20 @@ class CuratedMixin:
 
     def body_validation(self, request: Request, partial: bool = False) -> Validate:
         """The body's validation, for the write service to run against the record it
-        locked (None when creating)."""
+        locked (None when creating). The body is read now, before the service takes the
+        change lock, which a slow client must not hold; a body that cannot be parsed is
+        refused when the validation runs, so the checks keep their order."""
+        body: Any = None
+        unreadable: APIException | None = None
+        try:
+            body = request.data
+        except APIException as error:
+            unreadable = error
 
         def validate(instance: Any) -> dict[str, Any]:
-            serializer = self.write_serializer(instance, data=request.data, partial=partial)
+            if unreadable is not None:
+                raise unreadable
+            serializer = self.write_serializer(instance, data=body, partial=partial)
             values = self.validated(serializer)
             if instance is not None and not partial:  # PUT: what the body leaves out is reset
                 values = {**self.defaults(serializer), **values}
