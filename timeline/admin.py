@@ -18,11 +18,13 @@ from timeline.models import (
     Source,
 )
 from timeline.services.changes import change_record, changes_lock, events_record
+from timeline.services.records import record_delete_confirmed
 
 
 class LoggedChangesAdmin(admin.ModelAdmin):
     """Edits made in the admin go into the change log like the API's (the feed must
-    see every change). The admin runs each save in one transaction."""
+    see every change). The admin runs each save in one transaction: the lock is taken
+    before the record is saved, the change logged after its inlines (actors, sources)."""
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         changes_lock()
@@ -34,17 +36,15 @@ class LoggedChangesAdmin(admin.ModelAdmin):
         change_record(instance=form.instance, action=action, user=request.user)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        changes_lock()
-        change_record(
+        record_delete_confirmed(
             instance=obj,
-            action=ChangeAction.DELETED,
             user=request.user,
             reason=DeletionReason.OTHER,
             note="Deleted in the admin.",
         )
-        super().delete_model(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        # The admin's "delete selected" runs in no transaction: each deletion is its own.
         for obj in queryset:
             self.delete_model(request, obj)
 

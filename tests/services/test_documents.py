@@ -133,3 +133,41 @@ def test_an_unknown_reference_names_the_item(seed):
 
     with pytest.raises(DocumentError, match=r"events\[2\]\.location: .*atlantis"):
         timeline_document_load(document=document)
+
+
+def test_places_and_actors_are_matched_on_their_natural_keys_whatever_the_case(seed):
+    document = seed_document()
+    place, actor = document["locations"][0], document["actors"][0]
+    place.update(name=place["name"].upper(), admin1=place["admin1"].lower(), latitude=40.75)
+    actor.update(name=actor["name"].lower(), description="Changed.")
+    counts = (Location.objects.count(), Actor.objects.count())
+
+    summary = timeline_document_load(document=document)
+
+    assert (Location.objects.count(), Actor.objects.count()) == counts
+    assert (summary.updated["locations"], summary.updated["actors"]) == (1, 1)
+    assert Location.objects.get(name__iexact=place["name"]).latitude == 40.75
+
+
+def test_members_left_out_take_the_models_defaults():
+    document = {
+        "dataset": "test",
+        "sources": [{"key": "s", "publisher": "IRNA", "title": "Report"}],
+        "actors": [{"key": "a", "name": "Oman", "kind": "state"}],
+    }
+
+    timeline_document_load(document=document)
+
+    assert Source.objects.values("url", "published_on").get() == {"url": "", "published_on": None}
+    assert Actor.objects.values("country_code", "aliases", "description").get() == {
+        "country_code": "",
+        "aliases": [],
+        "description": "",
+    }
+
+
+def test_a_required_member_left_out_is_named():
+    document = {"dataset": "test", "locations": [{"key": "x", "name": "Muscat"}]}
+
+    with pytest.raises(DocumentError, match=r"locations\[0\]: the member 'kind' is required"):
+        timeline_document_load(document=document)

@@ -1,5 +1,6 @@
 """Curators' writes: authentication and permissions, validation, If-Match, deletion
-with reasons, history and the change feed."""
+with reasons, and what each write costs in queries. The change log they leave is
+tested in test_changes.py."""
 
 from __future__ import annotations
 
@@ -18,11 +19,11 @@ from tests.factories import (
     ActorFactory,
     EventActorFactory,
     EventFactory,
+    EventSourceFactory,
     LocationFactory,
     SourceFactory,
 )
-from tests.feed import replay, server_state
-from timeline.models import Actor, Change, Event, EventActor, Location, Source
+from timeline.models import Actor, Change, Event, EventActor, Location
 
 pytestmark = pytest.mark.django_db
 
@@ -387,6 +388,58 @@ def test_patching_the_end_date_alone_keeps_the_start(editor):
     )
 
 
+def test_the_checks_run_in_the_documented_order(editor):
+    # docs/curation.md: If-Match present (428), the record exists (404), the body is
+    # valid (400), If-Match is current (412).
+    event = EventFactory()
+    url = reverse("event-detail", args=[event.pk])
+    stale = etag(editor, url)
+    editor.patch(url, {"title": "Changed"}, format="json", HTTP_IF_MATCH=stale)
+    missing = reverse("event-detail", args=[987654])
+    bad = {"title": ""}
+
+    unparsable = {"data": "{", "content_type": "application/json"}
+
+    answers = [
+        editor.patch(missing, bad, format="json"),
+        editor.patch(missing, bad, format="json", HTTP_IF_MATCH=stale),
+        editor.patch(url, bad, format="json", HTTP_IF_MATCH=stale),
+        editor.patch(url, {"title": "Mine"}, format="json", HTTP_IF_MATCH=stale),
+        editor.delete(missing),
+        editor.delete(missing, HTTP_IF_MATCH=stale),
+        editor.delete(url, HTTP_IF_MATCH=stale),
+        editor.delete(f"{url}?reason=error", HTTP_IF_MATCH=stale),
+        editor.patch(missing, **unparsable),
+        editor.patch(missing, **unparsable, HTTP_IF_MATCH=stale),
+        editor.patch(url, **unparsable, HTTP_IF_MATCH=stale),
+    ]
+
+    assert [answer.status_code for answer in answers] == [428, 404, 400, 412] * 2 + [428, 404, 400]
+    assert answers[1].json()["detail"] == answers[5].json()["detail"] == "No event with id 987654."
+    assert answers[-1].json()["code"] == "parse_error"
+    assert Event.objects.get(pk=event.pk).title == "Changed"
+
+
+def test_an_empty_if_match_counts_as_none(editor):
+    event = EventFactory()
+
+    response = editor.patch(
+        reverse("event-detail", args=[event.pk]), {"title": "x"}, format="json", HTTP_IF_MATCH=""
+    )
+
+    assert response.status_code == HTTPStatus.PRECONDITION_REQUIRED
+
+
+def test_if_match_star_writes_whatever_the_version(editor):
+    event = EventFactory()
+    url = reverse("event-detail", args=[event.pk])
+
+    response = editor.patch(url, {"title": "Forced"}, format="json", HTTP_IF_MATCH="*")
+
+    assert response.status_code == HTTPStatus.OK
+    assert response["ETag"] == etag(editor, url)
+
+
 # -- deleting -------------------------------------------------------------------------------
 def test_deleting_needs_a_reason(editor):
     event = EventFactory()
@@ -473,98 +526,6 @@ def test_delete_refuses_unknown_query_parameters(editor):
     assert "why" in response.json()["errors"]
 
 
-# -- history and the change feed ----------------------------------------------------------
-def test_history_lists_every_version_oldest_first(editor):
-    created = editor.post(EVENTS, event_body(title="First"), format="json").json()
-    url = reverse("event-detail", args=[created["id"]])
-    editor.patch(url, {"title": "Second"}, format="json", HTTP_IF_MATCH=etag(editor, url))
-    editor.delete(f"{url}?reason=error", HTTP_IF_MATCH=etag(editor, url))
-
-    body = editor.get(reverse("event-history", args=[created["id"]])).json()
-
-    versions = body["results"]
-    assert [(v["action"], v["user"]) for v in versions] == [
-        ("created", "editor"),
-        ("updated", "editor"),
-        ("deleted", "editor"),
-    ]
-    assert [v["data"]["title"] for v in versions[:2]] == ["First", "Second"]
-    assert versions[2]["reason"] == "error"
-
-
-def test_history_of_a_record_that_never_existed_is_404(api):
-    assert api.get(reverse("event-history", args=[424242])).status_code == HTTPStatus.NOT_FOUND
-
-
-def test_renaming_a_location_logs_the_events_that_show_it(editor):
-    event = editor.post(EVENTS, event_body(), format="json").json()
-    location_url = reverse("location-detail", args=[event["location"]["id"]])
-
-    editor.patch(
-        location_url,
-        {"name": "Jebel Akhdar"},
-        format="json",
-        HTTP_IF_MATCH=etag(editor, location_url),
-    )
-
-    last = Change.objects.filter(entity="event", object_id=event["id"]).last()
-    assert last.action == "updated"
-    assert last.data["location"]["name"] == "Jebel Akhdar"
-
-
-def test_replaying_the_change_feed_reproduces_the_server(editor):
-    call_command("load_seed", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    copy: dict = {}
-    resume = replay(editor, copy, reverse("change-list") + "?page_size=7")
-
-    # Then curators work through the API: create, correct, rename a place, delete.
-    def create(name: str, body: dict) -> int:
-        return editor.post(reverse(f"{name}-list"), body, format="json").json()["id"]
-
-    place_id = create("location", {"name": "Jebel Akhdar", "kind": "site", "country_code": "OM"})
-    army = create("actor", {"name": "Iranian ground forces", "kind": "armed_force"})
-    source = create("source", {"publisher": "IRNA", "title": "Exercise report"})
-    created = editor.post(
-        EVENTS,
-        {
-            "title": "Joint exercise",
-            "event_type": "cooperate",
-            "start_date": "2024-09-30",
-            "location": place_id,
-            "actors": [{"actor": army, "role": "participant"}],
-            "sources": [{"source": source, "quote": "The training began this week."}],
-        },
-        format="json",
-    ).json()
-    url = reverse("event-detail", args=[created["id"]])
-    editor.patch(url, {"title": "Corrected"}, format="json", HTTP_IF_MATCH=etag(editor, url))
-    place = reverse("location-detail", args=[created["location"]["id"]])
-    editor.patch(place, {"name": "Renamed"}, format="json", HTTP_IF_MATCH=etag(editor, place))
-    victim = Event.objects.exclude(pk=created["id"]).first()
-    victim_url = reverse("event-detail", args=[victim.pk])
-    editor.delete(f"{victim_url}?reason=out_of_scope", HTTP_IF_MATCH=etag(editor, victim_url))
-    actor = reverse("actor-detail", args=[created["actors"][0]["id"]])
-    editor.patch(actor, {"name": "Iranian Army"}, format="json", HTTP_IF_MATCH=etag(editor, actor))
-
-    replay(editor, copy, resume)  # catch up from where the copy stopped
-
-    assert copy == server_state(editor)
-    assert Source.objects.exists()
-
-
-def test_the_feed_filters_by_time_and_entity(editor):
-    LocationFactory()  # not through the API: not in the feed
-    editor.post(reverse("actor-list"), {"name": "Oman", "kind": "state"}, format="json")
-    before = Change.objects.get().at
-
-    feed = editor.get(reverse("change-list"), {"entity": "location"}).json()
-    since = editor.get(reverse("change-list"), {"since": before.isoformat()}).json()
-
-    assert feed["results"] == []
-    assert [c["entity"] for c in since["results"]] == ["actor"]
-    assert editor.get(reverse("change-list"), {"entity": "planet"}).status_code == 400
-
-
 def test_put_resets_what_it_leaves_out(editor):
     created = editor.post(EVENTS, event_body(summary="Long story"), format="json").json()
     url = reverse("event-detail", args=[created["id"]])
@@ -641,29 +602,93 @@ def test_a_partial_read_carries_no_etag_to_write_with(editor):
     )
 
 
-def test_changing_an_actors_country_logs_its_events(editor):
-    link = EventActorFactory()
-    url = reverse("actor-detail", args=[link.actor.pk])
+# -- what a write costs -------------------------------------------------------------------
+# Every write begins with 5 queries: the token, the user's permissions and its groups',
+# the write's savepoint, the change lock; and ends with the change's INSERT and the
+# savepoint's release. An event as shown is 3 queries (its snapshot: the event with its
+# type and place, its actors, its sources): a write builds it once, for the log and the
+# answer, and an update or a deletion once before, to compare with If-Match.
+# Event.full_clean() is 11: its type and place exist, and its 3 constraints, each
+# checked in a savepoint of its own.
 
-    editor.patch(url, {"country_code": "OM"}, format="json", HTTP_IF_MATCH=etag(editor, url))
 
-    change = Change.objects.filter(entity="event", object_id=link.event.pk).get()
-    assert change.data["actors"][0]["country_code"] == "OM"
-
-
-def test_renaming_an_event_type_in_the_admin_logs_its_events(client):
-    from timeline.models import EventType
-
-    user = get_user_model().objects.create_superuser("admin", "a@example.org", "pw")
-    client.force_login(user)
+@pytest.fixture
+def linked_event() -> Event:
     event = EventFactory()
-    visit = EventType.objects.get(code="consult.visit")
+    EventActorFactory(event=event)
+    EventSourceFactory(event=event)
+    return event
 
-    response = client.post(
-        reverse("admin:timeline_eventtype_change", args=[visit.pk]),
-        {"code": "consult.visit", "label": "Visit", "parent": visit.parent_id, "description": ""},
-    )
 
-    assert response.status_code == HTTPStatus.FOUND
-    change = Change.objects.get(entity="event", object_id=event.pk)
-    assert change.data["event_type"]["label"] == "Visit"
+def test_a_patch_of_an_event_builds_its_snapshot_twice(
+    editor, linked_event, django_assert_num_queries
+):
+    url = reverse("event-detail", args=[linked_event.pk])
+    tag = etag(editor, url)
+
+    # 5 + the event locked, with its place (1) + If-Match's snapshot (3) + full_clean()
+    # (11) + the UPDATE (1) + the snapshot logged and answered (3) + 2.
+    with django_assert_num_queries(26):
+        response = editor.patch(url, {"title": "Corrected"}, format="json", HTTP_IF_MATCH=tag)
+
+    assert response.status_code == HTTPStatus.OK
+
+
+def test_a_put_of_an_event_with_links_runs_a_fixed_number_of_queries(
+    editor, linked_event, django_assert_num_queries
+):
+    url = reverse("event-detail", args=[linked_event.pk])
+    tag = etag(editor, url)
+    body = event_body()
+    body["actors"] = body["actors"][:1]
+
+    # 5 + the event locked (1) + the body's type, place, actor and source (4) + If-Match's
+    # snapshot (3) + full_clean() (11) + the UPDATE (1) + for the actors, then the
+    # sources: the old links' DELETE, the linked record exists, the INSERT (6) + the
+    # snapshot logged and answered (3) + 2.
+    with django_assert_num_queries(36):
+        response = editor.put(url, body, format="json", HTTP_IF_MATCH=tag)
+
+    assert response.status_code == HTTPStatus.OK
+
+
+def test_a_post_of_an_event_builds_its_snapshot_once(editor, django_assert_num_queries):
+    body = event_body()
+    body["actors"] = body["actors"][:1]
+
+    # 5 + the body's type, place, actor and source (4) + full_clean() (11) + the INSERT
+    # (1) + the links, as in a PUT (6) + the snapshot logged and answered (3) + 2.
+    with django_assert_num_queries(32):
+        response = editor.post(EVENTS, body, format="json")
+
+    assert response.status_code == HTTPStatus.CREATED
+
+
+def test_a_delete_of_an_event_builds_its_snapshot_once(
+    editor, linked_event, django_assert_num_queries
+):
+    url = reverse("event-detail", args=[linked_event.pk])
+    tag = etag(editor, url)
+
+    # 5 + the event locked (1) + If-Match's snapshot (3) + the tombstone's INSERT (1) +
+    # the DELETEs of its actor links, its source links and itself (3) + the release (1).
+    with django_assert_num_queries(14):
+        response = editor.delete(f"{url}?reason=error", HTTP_IF_MATCH=tag)
+
+    assert response.status_code == HTTPStatus.NO_CONTENT
+
+
+def test_a_patch_of_an_actor_runs_a_fixed_number_of_queries(editor, django_assert_num_queries):
+    actor = ActorFactory()
+    url = reverse("actor-detail", args=[actor.pk])
+    tag = etag(editor, url)
+
+    # 5 + the actor locked (1; its snapshot needs no query) + full_clean(): no other actor
+    # has its name, kind and country (1), its Wikidata constraint in a savepoint (3) +
+    # its shown fields as they were (ShownInEvents.save) (1) + the UPDATE (1) + 2.
+    with django_assert_num_queries(14):
+        response = editor.patch(
+            url, {"description": "Corrected."}, format="json", HTTP_IF_MATCH=tag
+        )
+
+    assert response.status_code == HTTPStatus.OK

@@ -4,6 +4,7 @@ formats) is in timeline.api.mixins; writes go through timeline.services.records.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -20,7 +21,7 @@ from drf_spectacular.utils import (
 from rest_framework import generics, serializers, status, viewsets
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import DjangoModelPermissionsOrAnonReadOnly
 from rest_framework.request import Request
@@ -51,12 +52,10 @@ from timeline.api.serializers import (
 from timeline.api.stats import GROUPS, MAX_GROUPS, country_counts, event_stats, parse_group_by
 from timeline.bulk.exporting import EXPORT_FORMATS, events_export
 from timeline.models import Actor, Change, ChangeEntity, Event, EventType, Location, Source
-from timeline.services.changes import snapshot
 from timeline.services.records import (
-    PreconditionRequired,
+    Validate,
+    Written,
     etag_of,
-    event_create,
-    event_update,
     record_create,
     record_delete,
     record_update,
@@ -103,8 +102,10 @@ def _has_nul(value: Any) -> bool:
 
 class CuratedMixin:
     """Writes for curators: token-authenticated, with the model's Django permission
-    (DjangoModelPermissionsOrAnonReadOnly), If-Match required on PUT, PATCH and
-    DELETE, a reason required on DELETE, and the read shape in every answer."""
+    (DjangoModelPermissionsOrAnonReadOnly), a reason required on DELETE. The write
+    services (timeline.services.records) check If-Match, run the body's validation
+    under their lock and log the change; the answer is the record as they logged it,
+    with its ETag."""
 
     authentication_classes = [TokenAuthentication]
     permission_classes = [DjangoModelPermissionsOrAnonReadOnly]
@@ -113,15 +114,14 @@ class CuratedMixin:
     change_entity: str = ""
     action_query_params = {"destroy": tuple(DeletionSerializer().fields)}
 
-    # -- the answer: the record as read, with its ETag --------------------------------
-    def answer(self, instance: Any, status_code: int = status.HTTP_200_OK) -> Response:
-        data = snapshot(instance)
-        headers = {"ETag": etag_of(data)}
+    # -- the answer: the record as the write logged it, with its ETag -----------------
+    def answer(self, written: Written, status_code: int = status.HTTP_200_OK) -> Response:
+        headers = {"ETag": written.etag}
         if status_code == status.HTTP_201_CREATED:
             headers["Location"] = self.request.build_absolute_uri(  # type: ignore[attr-defined]
-                reverse(f"{self.basename}-detail", args=[instance.pk])  # type: ignore[attr-defined]
+                reverse(f"{self.basename}-detail", args=[written.instance.pk])  # type: ignore[attr-defined]
             )
-        return Response(data, status=status_code, headers=headers)
+        return Response(written.data, status=status_code, headers=headers)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         response = super().retrieve(request, *args, **kwargs)  # type: ignore[misc]
@@ -136,13 +136,6 @@ class CuratedMixin:
         serializer_class = self.write_serializer_class or self.get_serializer_class()  # type: ignore[attr-defined]
         return serializer_class(*args, context=self.get_serializer_context(), **kwargs)  # type: ignore[attr-defined]
 
-    def create_record(self, data: dict[str, Any], user: Any) -> Any:
-        return record_create(model=self.get_queryset().model, values=data, user=user)  # type: ignore[attr-defined]
-
-    def update_record(self, pk: int, data: dict[str, Any], user: Any, if_match: str | None) -> Any:
-        model = self.get_queryset().model  # type: ignore[attr-defined]
-        return record_update(model=model, pk=pk, values=data, user=user, if_match=if_match)
-
     def validated(self, serializer: serializers.Serializer) -> dict[str, Any]:
         """The body, validated whole. A field the record does not have is an error, at
         any depth (a misspelled field must never be dropped silently); read-only fields
@@ -153,39 +146,62 @@ class CuratedMixin:
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 
+    def body_validation(self, request: Request, partial: bool = False) -> Validate:
+        """The body's validation, for the write service to run against the record it
+        locked (None when creating). The body is read now, before the service takes the
+        change lock, which a slow client must not hold; a body that cannot be parsed is
+        refused when the validation runs, so the checks keep their order."""
+        body: Any = None
+        unreadable: APIException | None = None
+        try:
+            body = request.data
+        except APIException as error:
+            unreadable = error
+
+        def validate(instance: Any) -> dict[str, Any]:
+            if unreadable is not None:
+                raise unreadable
+            serializer = self.write_serializer(instance, data=body, partial=partial)
+            values = self.validated(serializer)
+            if instance is not None and not partial:  # PUT: what the body leaves out is reset
+                values = {**self.defaults(serializer), **values}
+            return values
+
+        return validate
+
+    def on_record(self, write: Callable[..., Any], **kwargs: Any) -> Any:
+        """Run a write service on the record the URL names, with the request's If-Match.
+        A record that is not there gets get_object()'s 404, which names what was asked."""
+        model = self.get_queryset().model  # type: ignore[attr-defined]
+        if_match = self.request.headers.get("If-Match")  # type: ignore[attr-defined]
+        try:
+            return write(model=model, pk=self.kwargs["pk"], if_match=if_match, **kwargs)  # type: ignore[attr-defined]
+        except model.DoesNotExist:
+            self.get_object()  # type: ignore[attr-defined]
+            raise
+
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Create a record; the answer is the record as read, with its ETag."""
-        serializer = self.write_serializer(data=request.data)
-        validated = self.validated(serializer)
-        instance = self.create_record(validated, request.user)
-        return self.answer(instance, status.HTTP_201_CREATED)
+        validate = self.body_validation(request)
+        model = self.get_queryset().model  # type: ignore[attr-defined]
+        written = record_create(model=model, validate=validate, user=request.user)
+        return self.answer(written, status.HTTP_201_CREATED)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        if_match = self.if_match(request)
-        instance = self.get_object()  # type: ignore[attr-defined]
-        partial = kwargs.get("partial", False)
-        serializer = self.write_serializer(instance, data=request.data, partial=partial)
-        validated = self.validated(serializer)
-        if not partial:  # PUT replaces the record: what the body leaves out is reset
-            validated = {**self.defaults(serializer), **validated}
-        instance = self.update_record(instance.pk, validated, request.user, if_match)
-        return self.answer(instance)
+        validate = self.body_validation(request, partial=kwargs.get("partial", False))
+        return self.answer(self.on_record(record_update, validate=validate, user=request.user))
 
     @extend_schema(parameters=[DeletionSerializer])
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Delete the record. The reason (and duplicate_of, note) go in the query string
         and stay in the change feed's tombstone."""
-        if_match = self.if_match(request)
-        instance = self.get_object()  # type: ignore[attr-defined]
-        deletion = DeletionSerializer(data=request.query_params)
-        deletion.is_valid(raise_exception=True)
-        record_delete(
-            model=type(instance),
-            pk=instance.pk,
-            user=request.user,
-            if_match=if_match,
-            **deletion.validated_data,
-        )
+
+        def deletion(instance: Any) -> dict[str, Any]:
+            serializer = DeletionSerializer(data=request.query_params)
+            serializer.is_valid(raise_exception=True)
+            return dict(serializer.validated_data)
+
+        self.on_record(record_delete, validate=deletion, user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def defaults(self, serializer: serializers.Serializer) -> dict[str, Any]:
@@ -198,13 +214,6 @@ class CuratedMixin:
             for name, field in serializer.fields.items()
             if not field.read_only
         }
-
-    @staticmethod
-    def if_match(request: Request) -> str:
-        if_match = request.headers.get("If-Match")
-        if not if_match:
-            raise PreconditionRequired()
-        return if_match
 
     # -- history --------------------------------------------------------------------------
     @extend_schema(responses=ChangeSerializer(many=True), filters=False)
@@ -270,14 +279,6 @@ class EventViewSet(EventListMixin, RecordViewSet):
     filtered_actions = ("list", "stats", "export")
     write_serializer_class = EventWriteSerializer
     change_entity = ChangeEntity.EVENT
-
-    def create_record(self, data: dict[str, Any], user: Any) -> Event:
-        return event_create(data=data, user=user)
-
-    def update_record(
-        self, pk: int, data: dict[str, Any], user: Any, if_match: str | None
-    ) -> Event:
-        return event_update(pk=pk, data=data, user=user, if_match=if_match)
 
     def get_queryset(self) -> QuerySet[Event]:
         return self.events(Event.objects.order_by("-start_date", "-id"))

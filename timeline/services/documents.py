@@ -1,7 +1,7 @@
-"""Write-side logic: functions named <entity>_<action>, keyword-only, atomic.
+"""Timeline documents (the seed's format, docs/data-model.md): the loader and the seed.
 
-Management commands and (later) API writes call these; they never write models
-directly, so validation and bookkeeping live in one place.
+A document is loaded in one transaction, validated as it is written, and logged in
+the change feed like any other write; loading it again changes nothing.
 """
 
 from __future__ import annotations
@@ -67,11 +67,13 @@ def _upsert(
     model: type[M],
     *,
     where: str,
+    key: dict[str, Any],
     lookup: dict[str, Any],
     values: dict[str, Any],
     summary: LoadSummary,
 ) -> tuple[M, bool, bool]:
-    """Find the row by ``lookup``, create or update it with ``values``, validating it first.
+    """Find the row by ``lookup`` (the ORM's form of ``key``), create it from ``key``
+    and ``values`` or update it with ``values``, validating it first.
 
     Saves only what differs, so loading the same document again changes nothing
     (not even updated_at). Returns the row, whether it was written, and whether it
@@ -80,8 +82,7 @@ def _upsert(
     kind = model._meta.verbose_name_plural
     instance = model._default_manager.filter(**lookup).first()
     if instance is None:
-        clean_lookup = {name.split("__")[0]: value for name, value in lookup.items()}
-        instance = model(**clean_lookup, **values)
+        instance = model(**key, **values)
         counter = summary.created
     else:
         changed = {
@@ -159,6 +160,29 @@ def _items(document: dict[str, Any], member: str) -> Iterator[tuple[str, dict[st
         yield f"{member}[{index}]", item
 
 
+# A document's sources, places and actors, in the order they are loaded. Each item
+# gives its model's editable fields (the model's required ones, the others or their
+# defaults), is matched on the model's natural key, and is named by events by its "key".
+RECORDS: tuple[tuple[str, type[Source | Location | Actor]], ...] = (
+    ("sources", Source),
+    ("locations", Location),
+    ("actors", Actor),
+)
+
+
+def _record_fields(item: dict[str, Any], model: type[models.Model], where: str) -> dict[str, Any]:
+    fields = {}
+    for column in model._meta.concrete_fields:
+        if column.primary_key or not column.editable:
+            continue
+        name = column.name
+        value = item.get(name, column.get_default()) if column.blank else item[name]
+        if isinstance(column, models.DateField):
+            value = _date(value, where) if value else None
+        fields[name] = value
+    return fields
+
+
 @transaction.atomic
 def timeline_document_load(*, document: dict[str, Any], user: User = None) -> LoadSummary:
     """Load a timeline document (the seed format, see docs/data-model.md) idempotently.
@@ -174,73 +198,24 @@ def timeline_document_load(*, document: dict[str, Any], user: User = None) -> Lo
         raise DocumentError("dataset: a non-empty name is required.")
     changes_lock()
 
-    def log(instance: models.Model, created: bool) -> None:
-        action = ChangeAction.CREATED if created else ChangeAction.UPDATED
-        change_record(instance=instance, action=action, user=user)
-
-    sources: dict[str, Source] = {}
-    for where, item in _items(document, "sources"):
-        with _reading(where):
-            published_on = item.get("published_on")
-            source, written, created = _upsert(
-                Source,
-                where=where,
-                lookup={
-                    "publisher": item["publisher"],
-                    "title": item["title"],
-                    "published_on": _date(published_on, where) if published_on else None,
-                },
-                values={"url": item.get("url", "")},
-                summary=summary,
-            )
-            sources[item["key"]] = source
+    def log(instance: models.Model, written: bool, created: bool) -> None:
         if written:
-            log(source, created)
+            action = ChangeAction.CREATED if created else ChangeAction.UPDATED
+            change_record(instance=instance, action=action, user=user)
 
-    locations: dict[str, Location] = {}
-    for where, item in _items(document, "locations"):
-        with _reading(where):
-            location, written, created = _upsert(
-                Location,
-                where=where,
-                lookup={
-                    "name__iexact": item["name"],
-                    "kind": item["kind"],
-                    "country_code": item.get("country_code", ""),
-                    "admin1__iexact": item.get("admin1", ""),
-                },
-                values={
-                    "latitude": item.get("latitude"),
-                    "longitude": item.get("longitude"),
-                    "coordinate_precision": item.get("coordinate_precision", ""),
-                },
-                summary=summary,
-            )
-            locations[item["key"]] = location
-        if written:
-            log(location, created)
-
-    actors: dict[str, Actor] = {}
-    for where, item in _items(document, "actors"):
-        with _reading(where):
-            actor, written, created = _upsert(
-                Actor,
-                where=where,
-                lookup={
-                    "name__iexact": item["name"],
-                    "kind": item["kind"],
-                    "country_code": item.get("country_code", ""),
-                },
-                values={
-                    "aliases": item.get("aliases", []),
-                    "description": item.get("description", ""),
-                    "wikidata_id": item.get("wikidata_id", ""),
-                },
-                summary=summary,
-            )
-            actors[item["key"]] = actor
-        if written:
-            log(actor, created)
+    keyed: dict[str, dict[str, Any]] = {}  # member -> the document's key -> the record
+    for member, model in RECORDS:
+        records = keyed[member] = {}
+        for where, item in _items(document, member):
+            with _reading(where):
+                fields = _record_fields(item, model, where)
+                key = {name: fields.pop(name) for name in model.natural_key_fields}
+                lookup = model.natural_key_lookup(key)
+                record, written, created = _upsert(
+                    model, where=where, key=key, lookup=lookup, values=fields, summary=summary
+                )
+                records[item["key"]] = record
+            log(record, written, created)
 
     event_types = {event_type.code: event_type for event_type in EventType.objects.all()}
     for where, item in _items(document, "events"):
@@ -250,13 +225,12 @@ def timeline_document_load(*, document: dict[str, Any], user: User = None) -> Lo
                 where=where,
                 dataset=dataset,
                 event_types=event_types,
-                locations=locations,
-                actors=actors,
-                sources=sources,
+                locations=keyed["locations"],
+                actors=keyed["actors"],
+                sources=keyed["sources"],
                 summary=summary,
             )
-        if written:
-            log(event, created)
+        log(event, written, created)
     return summary
 
 
@@ -286,10 +260,12 @@ def _load_event(
         (_ref(sources, link["source"], f"{where}.sources[{n}]"), link["quote"])
         for n, link in enumerate(item.get("sources", []))
     ]
+    key = {"dataset": dataset, "external_id": item["external_id"]}
     event, written, created = _upsert(
         Event,
         where=where,
-        lookup={"dataset": dataset, "external_id": item["external_id"]},
+        key=key,
+        lookup=key,
         values={
             "title": item["title"],
             "summary": item.get("summary", ""),

@@ -1,29 +1,42 @@
-"""Curators' writes: create, update and delete records, each in one transaction that
-validates everything first, checks the client's If-Match, and logs the change.
+"""Curators' writes: create, update and delete events, actors, places and sources.
 
-Functions are named <entity>_<action> and take keyword arguments only; views parse
-requests and call them, nothing else writes these models.
+Each write is one transaction: it takes the change lock, checks the client's If-Match
+(here only), validates, saves and logs the change, and returns what it logged
+(``Written``: the record as the API shows it, and its ETag), which is the answer to
+the write. The caller's validation of its input (the API's serializers) comes in as
+``validate`` and runs under the lock, against the locked record, so nothing it relied
+on can change before the write.
+
+The checks run in the order docs/curation.md gives: If-Match present (428), the record
+exists (the model's DoesNotExist), ``validate`` (400), If-Match current (412); for a
+deletion then ``duplicate_of`` (400) and the events that use the record (409).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from rest_framework import status
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import APIException
 
-from timeline.api.serializers import EventWriteSerializer
 from timeline.models import Actor, ChangeAction, Event, EventActor, EventSource, Location, Source
 from timeline.services.changes import User, change_record, changes_lock, snapshot
+
+# Until tests/conftest.py and tests/api/test_protection.py import it from services.editors.
+from timeline.services.editors import editor_create  # noqa: F401
+
+M = TypeVar("M", bound=models.Model)
+
+# The caller's validation of its input against the locked record (None when creating):
+# it returns the field values to write, or raises to refuse the write.
+Validate = Callable[[M | None], dict[str, Any]]
 
 
 class PreconditionRequired(APIException):
@@ -62,54 +75,94 @@ def etag_of(representation: dict[str, Any]) -> str:
     return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
 
 
-def etag_matches(if_match: str, etag: str) -> bool:
-    """RFC 9110 If-Match: '*' or a list of strong entity tags, one of them the current."""
-    tags = [tag.strip() for tag in if_match.split(",")]
-    return "*" in tags or etag in tags
+@dataclass(frozen=True)
+class Written(Generic[M]):
+    """A record as a write left it: ``data`` is how the API shows it, as logged."""
+
+    instance: M
+    data: dict[str, Any]
+
+    @property
+    def etag(self) -> str:
+        return etag_of(self.data)
 
 
-def _locked(model: type[models.Model], pk: int, if_match: str | None) -> Any:
-    """The row, locked for this transaction, after checking the client's If-Match."""
-    if if_match is None:
+# -- the steps every write shares ---------------------------------------------------------
+def _locked(model: type[M], pk: int, if_match: str | None) -> M:
+    """The record, locked for this write, once the client has said which version it
+    changes. Raises model.DoesNotExist when there is no such record."""
+    if not if_match:
         raise PreconditionRequired()
-    instance = model._default_manager.select_for_update().get(pk=pk)
-    if not etag_matches(if_match, etag_of(snapshot(instance))):
+    changes_lock()
+    rows = model._default_manager.select_for_update(of=("self",))
+    if model is Event:
+        rows = rows.select_related("location")  # Event.save() copies its country code
+    return rows.get(pk=pk)
+
+
+def _check_version(instance: models.Model, if_match: str) -> None:
+    """RFC 9110 If-Match: '*', or a list of strong entity tags, one of them the record's
+    current ETag (read under the lock)."""
+    tags = {tag.strip() for tag in if_match.split(",")}
+    if "*" not in tags and etag_of(snapshot(instance)) not in tags:
         raise PreconditionFailed()
-    return instance
 
 
-def _save(instance: models.Model) -> None:
-    """Validate the whole row (fields, clean(), constraints), then save it."""
+# An event's actors and sources are written apart from its columns: each list given
+# replaces the event's links of that kind.
+EVENT_LINKS: dict[str, type[EventActor] | type[EventSource]] = {
+    "actors": EventActor,
+    "sources": EventSource,
+}
+
+
+def _write(instance: models.Model, values: dict[str, Any]) -> None:
+    """Set the fields in ``values``, validate the whole row (fields, clean(),
+    constraints), save it, then an event's links."""
+    links = EVENT_LINKS if isinstance(instance, Event) else {}
+    for name, value in values.items():
+        if name not in links:
+            setattr(instance, name, value)
     instance.full_clean()
     instance.save()
+    for name, link_model in links.items():
+        if name in values:
+            _links_replace(instance, link_model, values[name])
 
 
-# -- actors, locations, sources -----------------------------------------------------------
-@transaction.atomic
-def record_create(*, model: type[models.Model], values: dict[str, Any], user: User) -> Any:
-    changes_lock()
-    instance = model(**values)
-    _save(instance)
-    change_record(instance=instance, action=ChangeAction.CREATED, user=user)
-    return instance
+def _links_replace(
+    event: Event, model: type[EventActor] | type[EventSource], rows: list[dict[str, Any]]
+) -> None:
+    model.objects.filter(event=event).delete()
+    links = [model(event=event, **row) for row in rows]
+    for link in links:
+        link.full_clean(exclude=["event"], validate_constraints=False)
+    model.objects.bulk_create(links)
 
 
-@transaction.atomic
-def record_update(
+def _logged(instance: M, action: str, user: User) -> Written[M]:
+    change = change_record(instance=instance, action=action, user=user)
+    return Written(instance=instance, data=change.data)
+
+
+def _delete(
+    instance: models.Model,
     *,
-    model: type[models.Model],
-    pk: int,
-    values: dict[str, Any],
     user: User,
-    if_match: str | None,
-) -> Any:
-    changes_lock()
-    instance = _locked(model, pk, if_match)
-    for name, value in values.items():
-        setattr(instance, name, value)
-    _save(instance)
-    change_record(instance=instance, action=ChangeAction.UPDATED, user=user)
-    return instance
+    reason: str,
+    duplicate_of: int | None = None,
+    note: str = "",
+) -> None:
+    """Log the record's tombstone, then delete it."""
+    change_record(
+        instance=instance,
+        action=ChangeAction.DELETED,
+        user=user,
+        reason=reason,
+        duplicate_of=duplicate_of,
+        note=note,
+    )
+    instance.delete()
 
 
 def _events_using(instance: models.Model) -> int:
@@ -122,23 +175,43 @@ def _events_using(instance: models.Model) -> int:
     return 0
 
 
+# -- the writes ---------------------------------------------------------------------------
+@transaction.atomic
+def record_create(*, model: type[M], validate: Validate[M], user: User) -> Written[M]:
+    """Create a record from the values ``validate(None)`` returns (for an event, its
+    actors and sources too)."""
+    changes_lock()
+    instance = model()
+    _write(instance, validate(None))
+    return _logged(instance, ChangeAction.CREATED, user)
+
+
+@transaction.atomic
+def record_update(
+    *, model: type[M], pk: int, if_match: str | None, validate: Validate[M], user: User
+) -> Written[M]:
+    """Change the fields ``validate(record)`` returns (all of them for a PUT, some for a
+    PATCH); an event's actors or sources, when given, replace its lists."""
+    instance = _locked(model, pk, if_match)
+    values = validate(instance)
+    _check_version(instance, if_match)
+    _write(instance, values)
+    return _logged(instance, ChangeAction.UPDATED, user)
+
+
 @transaction.atomic
 def record_delete(
-    *,
-    model: type[models.Model],
-    pk: int,
-    user: User,
-    if_match: str | None,
-    reason: str,
-    duplicate_of: int | None = None,
-    note: str = "",
+    *, model: type[M], pk: int, if_match: str | None, validate: Validate[M], user: User
 ) -> None:
-    """Delete the record, leaving a tombstone with the reason in the change feed.
+    """Delete the record, leaving a tombstone in the change feed with the reason (and
+    duplicate_of, note) that ``validate(record)`` returns.
 
-    A place, actor or source that events still use is not deleted (409): deleting
-    it must never take events with it."""
-    changes_lock()
+    A place, actor or source that events still use is not deleted (409): deleting it
+    must never take events with it."""
     instance = _locked(model, pk, if_match)
+    deletion = validate(instance)
+    _check_version(instance, if_match)
+    duplicate_of = deletion.get("duplicate_of")
     if duplicate_of is not None and (
         duplicate_of == pk or not model._default_manager.filter(pk=duplicate_of).exists()
     ):
@@ -147,92 +220,12 @@ def record_delete(
         )
     if used := _events_using(instance):
         raise InUse(instance, used)
-    change_record(
-        instance=instance,
-        action=ChangeAction.DELETED,
-        user=user,
-        reason=reason,
-        duplicate_of=duplicate_of,
-        note=note,
-    )
-    instance.delete()
-
-
-# -- events -------------------------------------------------------------------------------
-# The event's own columns in the write shape (the links are written apart).
-EVENT_COLUMNS = tuple(
-    name for name in EventWriteSerializer().fields if name not in ("actors", "sources")
-)
-
-
-def _write_event(event: Event, data: dict[str, Any]) -> None:
-    for name in EVENT_COLUMNS:
-        if name in data:
-            setattr(event, name, data[name])
-    _save(event)
-    if "actors" in data:
-        event.event_actors.all().delete()
-        links = [EventActor(event=event, actor=a["actor"], role=a["role"]) for a in data["actors"]]
-        for link in links:
-            link.full_clean(exclude=["event"], validate_constraints=False)
-        EventActor.objects.bulk_create(links)
-    if "sources" in data:
-        event.event_sources.all().delete()
-        links = [
-            EventSource(event=event, source=s["source"], quote=s["quote"]) for s in data["sources"]
-        ]
-        for link in links:
-            link.full_clean(exclude=["event"], validate_constraints=False)
-        EventSource.objects.bulk_create(links)
+    _delete(instance, user=user, **deletion)
 
 
 @transaction.atomic
-def event_create(*, data: dict[str, Any], user: User) -> Event:
-    """Create an event from EventWriteSerializer's validated data."""
+def record_delete_confirmed(*, instance: models.Model, user: User, reason: str, note: str) -> None:
+    """Delete a record its caller has already confirmed (the admin's confirmation page,
+    which also refuses what events still use), leaving its tombstone."""
     changes_lock()
-    event = Event()
-    _write_event(event, data)
-    change_record(instance=event, action=ChangeAction.CREATED, user=user)
-    return event
-
-
-@transaction.atomic
-def event_update(*, pk: int, data: dict[str, Any], user: User, if_match: str | None) -> Event:
-    """Change the fields in ``data`` (all of them for PUT, some for PATCH)."""
-    changes_lock()
-    event = _locked(Event, pk, if_match)
-    _write_event(event, data)
-    change_record(instance=event, action=ChangeAction.UPDATED, user=user)
-    return event
-
-
-# -- editors ------------------------------------------------------------------------------
-EDITORS_GROUP = "editors"
-EDITED_MODELS = (Event, Actor, Location, Source)
-
-
-@transaction.atomic
-def editors_group_ensure() -> Group:
-    """The "editors" group, with the permissions to add, change and delete records."""
-    group, _ = Group.objects.get_or_create(name=EDITORS_GROUP)
-    content_types = ContentType.objects.get_for_models(*EDITED_MODELS).values()
-    group.permissions.add(
-        *Permission.objects.filter(
-            content_type__in=content_types, codename__regex=r"^(add|change|delete)_"
-        )
-    )
-    return group
-
-
-@transaction.atomic
-def editor_create(*, username: str, email: str = "") -> tuple[Any, str]:
-    """An editor account (no password: it writes with its token) in the editors group,
-    and its API token. Running it again for the same user returns the same token."""
-    user_model = get_user_model()
-    user, created = user_model.objects.get_or_create(username=username, defaults={"email": email})
-    if created:
-        user.set_unusable_password()
-        user.save()
-    user.groups.add(editors_group_ensure())
-    token, _ = Token.objects.get_or_create(user=user)
-    return user, token.key
+    _delete(instance, user=user, reason=reason, note=note)

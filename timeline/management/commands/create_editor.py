@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from timeline.services.records import editor_create
+from timeline.services.editors import editor_create
 
 
 class Command(BaseCommand):
