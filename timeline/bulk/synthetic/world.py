@@ -8,6 +8,7 @@ import datetime as dt
 import random
 import zlib
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -154,7 +155,9 @@ def _stored(
     return stored
 
 
-def _stored_keys(model: type[M], chunk: list[M], narrow_by: str) -> Any:
+def _stored_keys(
+    model: type[M], chunk: list[M], narrow_by: str
+) -> Iterator[tuple[tuple[Any, ...], int]]:
     """(natural key, id) of the stored rows that share ``narrow_by`` with a row of
     ``chunk``, compared as the model's unique constraint does (LOWER() on folded fields,
     so that constraint's index serves the query)."""
