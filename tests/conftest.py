@@ -1,8 +1,10 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 
 import pytest
+import redis
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
@@ -30,3 +32,40 @@ def no_throttling(settings) -> Iterator[None]:
     settings.API_THROTTLE_RATES = {"anon": None, "user": None}
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def redis_required() -> Callable[[str], None]:
+    """``check(url)`` skips the calling test when no Redis answers at ``url``, so a machine
+    without Redis runs the rest of the suite; with REQUIRE_REDIS=1 (as in CI) it fails
+    instead. Each URL is tried once a session."""
+    errors: dict[str, str | None] = {}
+
+    def check(url: str) -> None:
+        if url not in errors:
+            errors[url] = _redis_error(url)
+        if errors[url] is None:
+            return
+        if os.environ.get("REQUIRE_REDIS") == "1":
+            pytest.fail(
+                f"Redis does not answer at {url} ({errors[url]}), and REQUIRE_REDIS=1 says "
+                "the tests that need it must run.",
+                pytrace=False,
+            )
+        pytest.skip(
+            f"Redis does not answer at {url} ({errors[url]}): start it or set TEST_REDIS_URL "
+            "to run this test (REQUIRE_REDIS=1 makes this a failure)."
+        )
+
+    return check
+
+
+def _redis_error(url: str) -> str | None:
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        return str(error) or type(error).__name__
+    finally:
+        client.close()
+    return None

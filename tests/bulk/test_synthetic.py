@@ -1,4 +1,4 @@
-"""The synthetic data generator (timeline/bulk/synthetic.py, `manage.py generate_events`)."""
+"""The synthetic data generator (timeline/bulk/synthetic/, `manage.py generate_events`)."""
 
 from __future__ import annotations
 
@@ -92,6 +92,24 @@ def test_the_same_seed_gives_the_same_data(generated):
     assert [model.objects.count() for model in (Location, Actor, Source)] == counts
     assert summary.created.total() == 0
     assert summary.reused["locations"] == counts[0]
+
+
+def test_stored_rows_are_matched_on_their_natural_keys_whatever_their_case(generated):
+    events = Event.objects.filter(dataset=generated)
+    location = Location.objects.filter(pk=events.values("location")[:1]).get()
+    actor = Actor.objects.filter(event_actors__event__in=events).first()
+    Location.objects.filter(pk=location.pk).update(
+        name=location.name.upper(), admin1=location.admin1.lower()
+    )
+    Actor.objects.filter(pk=actor.pk).update(name=actor.name.swapcase())
+    counts = [model.objects.count() for model in (Location, Actor, Source)]
+    Event.objects.filter(dataset=generated).delete()
+
+    summary = events_generate(count=COUNT, seed=7, dataset=generated)
+
+    assert summary.created.total() == 0
+    assert [model.objects.count() for model in (Location, Actor, Source)] == counts
+    assert Event.objects.filter(dataset=generated, location=location).exists()
 
 
 def test_another_seed_gives_different_data(generated):

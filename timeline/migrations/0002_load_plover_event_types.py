@@ -1,27 +1,34 @@
-"""Loads the PLOVER event vocabulary (timeline/vocabulary/taxonomy.py) so every database has it.
+"""Loads the PLOVER event vocabulary so every database has it.
 
-Idempotent: existing codes are updated in place, so re-running after a taxonomy
-edit (in a new migration calling load_event_types) keeps events' references.
+The terms come from 0002_load_plover_event_types.json beside this file, written once from
+timeline/vocabulary/taxonomy.py (``as_document()``) and never edited since: this migration
+loads the same rows whatever the code says today. Idempotent: existing codes are updated in
+place, so a later revision (a new migration with its own JSON file, loaded the same way)
+keeps events' references.
 """
+
+import json
+from pathlib import Path
 
 from django.db import migrations
 
+VOCABULARY = Path(__file__).with_suffix(".json")
+
 
 def load_event_types(apps, schema_editor):
-    from timeline.vocabulary.taxonomy import EVENT_TYPES
-
     EventType = apps.get_model("timeline", "EventType")
+    terms = json.loads(VOCABULARY.read_text(encoding="utf-8"))["event_types"]
     by_code = {}
-    for code, label, parent_code, description in EVENT_TYPES:
+    for term in terms:  # parents come before their children
         event_type, _ = EventType.objects.update_or_create(
-            code=code,
+            code=term["code"],
             defaults={
-                "label": label,
-                "parent": by_code[parent_code] if parent_code else None,
-                "description": description,
+                "label": term["label"],
+                "parent": by_code[term["parent"]] if term["parent"] else None,
+                "description": term["description"],
             },
         )
-        by_code[code] = event_type
+        by_code[term["code"]] = event_type
 
 
 class Migration(migrations.Migration):

@@ -27,11 +27,18 @@ come from 0.6b2, AID modes from the draft table in 0.7b1, and FIGHT's only mode 
 CAMEO-to-PLOVER note. Types with no mode table in any version (AGREE, SUPPORT, CONCEDE,
 COOPERATE, INVESTIGATE) have no modes. Manual 2.0's section text puts SANCTION in material
 conflict, but its quad table and the README put it in verbal conflict, which is used here.
+
+Databases get the vocabulary from a data migration that reads a frozen copy of it
+(``as_document()`` written to a JSON file beside the migration), never this module: an
+old migration keeps loading what it loaded when it was written.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 PLOVER_VERSION = "2.0"  # manual DRAFT version read (openeventdata/PLOVER, PLOVER_MANUAL.tex)
+PLOVER_SOURCE = "https://github.com/openeventdata/PLOVER"
 
 # (code, label, parent_code or None, description)
 EVENT_TYPES: tuple[tuple[str, str, str | None, str], ...] = (
@@ -703,3 +710,17 @@ EVENT_TYPES: tuple[tuple[str, str, str | None, str], ...] = (
         "manual's CAMEO-to-PLOVER note sets this mode on FIGHT records.",
     ),
 )
+
+
+def as_document() -> dict[str, Any]:
+    """The vocabulary as a JSON-ready document, the form a data migration freezes: the
+    PLOVER version it follows, and the terms in EVENT_TYPES order (every parent before
+    its children, so a loader can resolve parents as it goes)."""
+    return {
+        "plover_version": PLOVER_VERSION,
+        "source": PLOVER_SOURCE,
+        "event_types": [
+            {"code": code, "label": label, "parent": parent, "description": description}
+            for code, label, parent, description in EVENT_TYPES
+        ],
+    }
