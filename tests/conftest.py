@@ -8,7 +8,7 @@ import redis
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from timeline.services.records import editor_create
+from timeline.services.editors import editor_create
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from tests.factories import ActorFactory, EventFactory
 from timeline.models import Change
-from timeline.services.records import editor_create
+from timeline.services.editors import editor_create
 
 pytestmark = pytest.mark.django_db
 

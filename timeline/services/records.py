@@ -29,9 +29,6 @@ from rest_framework.exceptions import APIException
 from timeline.models import Actor, ChangeAction, Event, EventActor, EventSource, Location, Source
 from timeline.services.changes import User, change_record, changes_lock, snapshot
 
-# Until tests/conftest.py and tests/api/test_protection.py import it from services.editors.
-from timeline.services.editors import editor_create  # noqa: F401
-
 M = TypeVar("M", bound=models.Model)
 
 # The caller's validation of its input against the locked record (None when creating):
