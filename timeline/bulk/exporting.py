@@ -28,7 +28,7 @@ from django.http import QueryDict
 
 from timeline.api.errors import QueryParameterError
 from timeline.api.filters import EventFilterSet
-from timeline.api.renderers import EVENT_CSV_COLUMNS, feature, flatten_event
+from timeline.event_shape import EVENT_CSV_COLUMNS, feature, flatten_event
 from timeline.models import Event
 from timeline.representation import EVENT_FIELDS, events_json_query, sqlite_json_float
 
