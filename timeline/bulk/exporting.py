@@ -28,9 +28,9 @@ from django.http import QueryDict
 
 from timeline.api.errors import QueryParameterError
 from timeline.api.filters import EventFilterSet
-from timeline.event_shape import EVENT_CSV_COLUMNS, feature, flatten_event
+from timeline.event_shape import EVENT_CSV_COLUMNS, EVENT_FIELDS, feature, flatten_event
 from timeline.models import Event
-from timeline.representation import EVENT_FIELDS, events_json_query, sqlite_json_float
+from timeline.representation import FLOAT_COLUMNS, events_json_query, sqlite_json_float
 
 # Events a query reads. PostgreSQL hashes the whole actor, place and source tables for
 # each batch's joins, so larger batches spread that over more events. 5,000 against
@@ -100,21 +100,23 @@ def _id_batches(queryset: QuerySet[Event]) -> Iterator[list[int]]:
         yield ids
 
 
+# On SQLite, each float of the event and its text in the JSON come first, in pairs,
+# for _shortest_floats.
+_SQLITE_SELECT = ", ".join(
+    [*(f"{column}, {sqlite_json_float(column)}" for _, column in FLOAT_COLUMNS), "{json}"]
+)
+# (the index of a float's value in such a row, its key in the JSON, its path)
+_FLOATS = [(2 * n, path[-1], path) for n, (path, _) in enumerate(FLOAT_COLUMNS)]
+
+
 def _json_texts(ids: list[int]) -> list[str]:
     """These events' JSON texts, in id order (one query)."""
     sqlite = connection.vendor == "sqlite"
-    # On SQLite also each coordinate and its text in the JSON, for _shortest_coordinates.
-    select = (
-        "l.latitude, l.longitude, "
-        f"{sqlite_json_float('l.latitude')}, {sqlite_json_float('l.longitude')}, {{json}}"
-        if sqlite
-        else "{json}"
-    )
-    sql, params = events_json_query(ids, exact=False, select=select)
+    sql, params = events_json_query(ids, exact=False, select=_SQLITE_SELECT if sqlite else "{json}")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return [_shortest_coordinates(*row) for row in rows] if sqlite else [text for (text,) in rows]
+    return [_shortest_floats(row) for row in rows] if sqlite else [text for (text,) in rows]
 
 
 # Threads that build batches' JSON at once, each on its own database connection, by
@@ -200,35 +202,38 @@ def _reader(todo: queue.Queue[tuple[Future[list[str]], list[int]] | None]) -> No
         connections.close_all()  # this thread's own connections
 
 
-def _shortest_coordinates(
-    latitude: float | None,
-    longitude: float | None,
-    latitude_text: str,
-    longitude_text: str,
-    text: str,
-) -> str:
-    """SQLite's JSON with each coordinate as the API writes it. SQLite writes 15
-    significant digits: the same text for most coordinates (23.5891), but a rounded
-    value for longer ones (12.3456789012346 for 12.345678901234567). Those are
-    replaced in the text, as the keys "latitude": and "longitude": cannot occur inside
-    a JSON string (their quotes would be escaped). Parsing and encoding every event
-    again instead cost a fifth of the export."""
-    if latitude is None:
-        return text
-    for key, value, written in (
-        ("latitude", latitude, latitude_text),
-        ("longitude", longitude, longitude_text),
-    ):
+def _shortest_floats(row: tuple[Any, ...]) -> str:
+    """SQLite's JSON (a row's last item) with each float (the coordinates) as the API
+    writes it. SQLite writes 15 significant digits: the same text for most (23.5891),
+    but a rounded value for longer ones (12.3456789012346 for 12.345678901234567).
+    Those are replaced in the text, as a key such as "latitude": cannot occur inside a
+    JSON string (its quotes would be escaped). Parsing and encoding every event again
+    instead cost much more (docs/performance.md)."""
+    text = row[-1]
+    for n, key, _ in _FLOATS:
+        value = row[n]
+        if value is None:
+            continue
         exact = orjson.dumps(value).decode()
+        written = row[n + 1]
         if exact == written:
             continue
         old = f'"{key}":{written}'
         if old not in text:  # not as expected: take the slow, sure way
-            event = orjson.loads(text)
-            event["location"]["latitude"], event["location"]["longitude"] = latitude, longitude
-            return orjson.dumps(event).decode()
+            return _with_floats(orjson.loads(row[-1]), row)
         text = text.replace(old, f'"{key}":{exact}', 1)
     return text
+
+
+def _with_floats(event: dict[str, Any], row: tuple[Any, ...]) -> str:
+    """The event's JSON with the row's floats put in by path."""
+    for n, key, path in _FLOATS:
+        if row[n] is not None:
+            record = event
+            for name in path[:-1]:
+                record = record[name]
+            record[key] = row[n]
+    return orjson.dumps(event).decode()
 
 
 # Events per chunk written: a batch is written in parts of this many, each some 65 KB

@@ -142,12 +142,12 @@ from timeline.models import (
     date_errors,
     fold,
 )
-from timeline.representation import LOCATION_KEYS
 from timeline.services import changes
 from timeline.services.changes import User, changes_lock
 from timeline.services.documents import DocumentError, LoadSummary
 from timeline.vocabulary.countries import to_alpha2
 
+LOCATION_KEYS = Location.shown_fields  # a place's fields in a record, its id aside
 FORMATS = ("csv", "jsonl", "acled")
 DEFAULT_DATASET = "import"
 ACLED_DATASET = "acled"
