@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from django.db import models
 
+from tests.factories import EventActorFactory, EventFactory, EventSourceFactory
+from timeline.bulk.importing import csv_records
 from timeline.event_shape import (
     EVENT,
     EVENT_CSV_COLUMNS,
@@ -13,8 +18,10 @@ from timeline.event_shape import (
     Kind,
     Nested,
     csv_columns,
+    flatten_event,
 )
 from timeline.models import Event
+from timeline.representation import events_by_id
 
 KINDS = {
     models.AutoField: Kind.INT,
@@ -77,3 +84,25 @@ def test_the_csv_columns_are_the_exports_and_unique():
     assert EVENT_CSV_COLUMNS["location"][:3] == ["location_id", "location_name", "location_kind"]
     assert EVENT_CSV_COLUMNS["actors"] == ["actor_ids", "actors", "actors_json"]
     assert EVENT_CSV_COLUMNS["sources"] == ["source_urls", "sources", "sources_json"]
+
+
+@pytest.mark.django_db
+def test_a_flattened_event_reads_back_as_the_event(api):
+    event = EventFactory(ongoing=True)
+    EventActorFactory(event=event, role="host")
+    EventActorFactory(event=event, role="visitor")
+    EventSourceFactory(event=event)
+    shown = events_by_id([event.pk])[event.pk]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=csv_columns(EVENT_FIELDS))
+    writer.writeheader()
+    writer.writerow(flatten_event(shown))
+
+    ((number, record),) = csv_records(io.StringIO(out.getvalue()))
+
+    assert number == 2
+    # Read back: every field but the times; the records without their ids (another
+    # database's) and the type by its code and label.
+    expected = {name: value for name, value in shown.items() if not name.endswith("_at")}
+    expected["location"] = {k: v for k, v in shown["location"].items() if k != "id"}
+    assert record == expected
