@@ -24,21 +24,14 @@ from typing import Any
 import orjson
 from django.db import connection, connections
 from django.db.models import QuerySet
-from django.http import QueryDict
 
-from timeline.api.errors import QueryParameterError
-from timeline.api.filters import EventFilterSet
-from timeline.event_shape import EVENT_CSV_COLUMNS, EVENT_FIELDS, feature, flatten_event
+from timeline.event_shape import EVENT_FIELDS, csv_columns, feature, flatten_event
 from timeline.models import Event
 from timeline.representation import FLOAT_COLUMNS, events_json_query, sqlite_json_float
 
 # Events a query reads. PostgreSQL hashes the whole actor, place and source tables for
-# each batch's joins, so larger batches spread that over more events. 5,000 against
-# 2,000, interleaved pairs, JSON Lines: at 1,000,000 events on PostgreSQL faster in 5
-# pairs of 6 (medians 58,900 and 50,000 events/s), at 100,000 in 3 of 3 (64,100 and
-# 56,800), on SQLite at 1,000,000 in 2 of 3 (72,800 and 61,900); peak RSS 94-108 MB
-# against 78-83 (docs/performance.md). Before each batch was written in parts,
-# 10,000 had been no faster than 2,000.
+# each batch's joins, so larger batches spread that over more events: faster, for
+# somewhat more memory ("Batch size" in docs/performance.md).
 BATCH_SIZE = 5000
 
 EXPORT_FORMATS = {
@@ -46,29 +39,6 @@ EXPORT_FORMATS = {
     "jsonl": "application/x-ndjson",
     "geojson": "application/geo+json",
 }
-
-
-def filtered_events(query: QueryDict | dict[str, str]) -> QuerySet[Event]:
-    """Events matching the API's event filters (same parameters, same 400 messages)."""
-    data = query if isinstance(query, QueryDict) else _query_dict(query)
-    unknown = sorted(set(data) - set(EventFilterSet.base_filters) - {"ordering"})
-    if unknown:
-        accepted = ", ".join(sorted(EventFilterSet.base_filters))
-        raise QueryParameterError(
-            {name: [f"Unknown filter. Accepted: {accepted}."] for name in unknown}
-        )
-    filterset = EventFilterSet(data=data, queryset=Event.objects.all())
-    if not filterset.is_valid():
-        raise QueryParameterError(
-            {name: list(messages) for name, messages in filterset.errors.items()}
-        )
-    return filterset.qs
-
-
-def _query_dict(values: dict[str, str]) -> QueryDict:
-    query = QueryDict(mutable=True)
-    query.update(values)
-    return query
 
 
 def _json_batches(queryset: QuerySet[Event], processes: int = 1) -> Iterator[list[str]]:
@@ -120,12 +90,9 @@ def _json_texts(ids: list[int]) -> list[str]:
 
 
 # Threads that build batches' JSON at once, each on its own database connection, by
-# database. On PostgreSQL the JSON is built by one server process per connection: two
-# on two cores took 100,000 events from 24,000 to 50,000 events/s. On SQLite the
-# threads would share this process and Python's lock with the writing: at 100,000
-# events two were slower than one (41,000 against 50,000 events/s), at 1,000,000
-# faster once (47,000 against 39,000) and slower in a later test (three pairs), so
-# one.
+# database. On PostgreSQL the JSON is built by one server process per connection, so
+# two use two cores. On SQLite the threads would share this process and Python's lock
+# with the writing, and two were mostly slower than one (docs/performance.md).
 READERS = {"postgresql": 2, "sqlite": 1}
 
 
@@ -164,8 +131,7 @@ def _read_in_processes(id_batches: Iterator[list[int]], processes: int) -> Itera
     """_json_texts of each batch, in order, built by ``processes`` forked processes, each
     with its own SQLite connection: SQLite builds the JSON in the process that asks, and
     threads share Python's lock, so on two cores two processes do what threads cannot
-    (1,000,000 events: 40,700-42,700 events/s against 26,400-30,300 with one reader,
-    docs/performance.md). At most ``processes`` batches are read ahead. Only for files
+    (docs/performance.md). At most ``processes`` batches are read ahead. Only for files
     (forked processes do not share an in-memory database) and outside a transaction. The
     processes end with the export, also when the caller stops early; a process that
     dies fails the export (BrokenProcessPool) instead of leaving it waiting."""
@@ -236,12 +202,10 @@ def _with_floats(event: dict[str, Any], row: tuple[Any, ...]) -> str:
     return orjson.dumps(event).decode()
 
 
-# Events per chunk written: a batch is written in parts of this many, each some 65 KB
-# of JSON. Below glibc's threshold for giving a large block its own mapping (128 KB at
-# first), every part's text and bytes reuse memory freed by the last; one chunk of a
-# whole batch (2.6 MB, as before) was mapped and faulted in page by page each time: a
-# page fault an event, and twice the process's system time, when measured
-# (docs/performance.md).
+# Events per chunk written: a batch is written in parts of this many. Below glibc's
+# threshold for giving a large block its own mapping (128 KB at first), every part's
+# text and bytes reuse memory freed by the last; a whole batch as one chunk was mapped
+# and faulted in page by page each time ("Writing" in docs/performance.md).
 WRITE_EVENTS = 50
 
 
@@ -279,9 +243,8 @@ def events_export(
 
 
 def _csv(queryset: QuerySet[Event], processes: int) -> Iterator[bytes]:
-    columns = [column for name in EVENT_FIELDS for column in EVENT_CSV_COLUMNS[name]]
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
+    writer = csv.DictWriter(out, fieldnames=csv_columns(EVENT_FIELDS), extrasaction="ignore")
     writer.writeheader()
     # The header goes with the first events: a first query that fails then fails the
     # response before anything is sent.
