@@ -23,60 +23,62 @@ from django.db.models import Model
 from timeline.event_shape import EVENT, Field, Kind, Linked, Nested
 from timeline.models import Event
 
-E = "e"  # the event's alias in every query here (``select`` lists may name it)
-
 
 def _q(name: str) -> str:
     """A quoted identifier (the same quotes on both databases)."""
     return f'"{name}"'
 
 
-def _column(alias: str, model: type[Model], name: str) -> str:
-    return f"{alias}.{_q(model._meta.get_field(name).column)}"
-
-
-def _table(model: type[Model], alias: str) -> str:
-    return f"{_q(model._meta.db_table)} {alias}"
-
-
 @dataclass(frozen=True)
-class _Source:
-    """Where a field of the shape is read: the alias of its table and its model."""
+class _Table:
+    """A model's table in a query, under an alias."""
 
-    alias: str
     model: type[Model]
-
-    def column(self, field: Field) -> str:
-        return _column(self.alias, self.model, field.name)
-
-
-@dataclass(frozen=True)
-class _Join:
-    """A nested record: its table joined to the event's."""
-
-    nested: Nested
-    record: _Source
-
-    @classmethod
-    def of(cls, nested: Nested) -> _Join:
-        return cls(
-            nested, _Source(_q(nested.name), Event._meta.get_field(nested.name).related_model)
-        )
+    alias: str
 
     @property
     def sql(self) -> str:
-        foreign_key = Event._meta.get_field(self.nested.name)
-        join = "LEFT JOIN" if self.nested.null else "JOIN"
-        target = f"{self.record.alias}.{_q(foreign_key.target_field.column)}"
-        return (
-            f"{join} {_table(self.record.model, self.record.alias)}"
-            f" ON {target} = {E}.{_q(foreign_key.column)}"
+        return f"{_q(self.model._meta.db_table)} {self.alias}"
+
+    def column(self, name: str) -> str:
+        return f"{self.alias}.{_q(self.model._meta.get_field(name).column)}"
+
+    @property
+    def pk(self) -> str:
+        return self.column(self.model._meta.pk.name)
+
+
+E = "e"  # the event's alias in every query here (``select`` lists may name it)
+_EVENT = _Table(Event, E)
+
+
+def _join(table: _Table, foreign_key: Any, other: _Table, *, outer: bool = False) -> str:
+    """JOIN ``table`` to ``other`` on ``other``'s foreign key ``foreign_key``."""
+    join = "LEFT JOIN" if outer else "JOIN"
+    target = table.column(foreign_key.target_field.name)
+    return f"{join} {table.sql} ON {target} = {other.column(foreign_key.name)}"
+
+
+@dataclass(frozen=True)
+class _Nested:
+    """A nested record: its table, joined to the event's."""
+
+    nested: Nested
+    table: _Table
+
+    @classmethod
+    def of(cls, nested: Nested) -> _Nested:
+        return cls(
+            nested, _Table(Event._meta.get_field(nested.name).related_model, _q(nested.name))
         )
 
     @property
-    def missing(self) -> str:
-        """SQL true when the event has no such record."""
-        return f"{self.record.alias}.{_q(self.record.model._meta.pk.column)} IS NULL"
+    def join(self) -> str:
+        foreign_key = Event._meta.get_field(self.nested.name)
+        return _join(self.table, foreign_key, _EVENT, outer=self.nested.null)
+
+    def column(self, field: Field) -> str:
+        return self.table.column(field.name)
 
 
 @dataclass(frozen=True)
@@ -84,8 +86,8 @@ class _Links:
     """A list: its link rows joined to their records, in the links' order."""
 
     linked: Linked
-    link: _Source
-    record: _Source
+    link: _Table
+    record: _Table
 
     @classmethod
     def of(cls, linked: Linked) -> _Links:
@@ -93,52 +95,47 @@ class _Links:
         record_model = link_model._meta.get_field(linked.via).related_model
         return cls(
             linked,
-            _Source(_q(f"{linked.name}_link"), link_model),
-            _Source(_q(linked.via), record_model),
+            _Table(link_model, _q(f"{linked.name}_link")),
+            _Table(record_model, _q(linked.via)),
         )
 
-    def value(self, field: Field) -> str:
+    def column(self, field: Field) -> str:
         """The column of one of the list's fields: the record's, or the link's own."""
-        source = self.link if field in self.linked.link_fields else self.record
-        return source.column(field)
+        table = self.link if field in self.linked.link_fields else self.record
+        return table.column(field.name)
 
     @property
-    def event_column(self) -> str:
-        """The link's column holding its event's id."""
-        return _q(Event._meta.get_field(self.linked.relation).field.column)
+    def event_key(self) -> str:
+        """The name of the link's foreign key to its event."""
+        return Event._meta.get_field(self.linked.relation).field.name
 
     @property
     def event_id(self) -> str:
-        return f"{self.link.alias}.{self.event_column}"
+        return self.link.column(self.event_key)
 
     @property
-    def order(self) -> str:
-        return f"{self.link.alias}.{_q(self.link.model._meta.pk.column)}"
+    def event_column(self) -> str:
+        """The column of the link's foreign key to its event, as a subquery names it."""
+        return _q(self.link.model._meta.get_field(self.event_key).column)
 
     @property
     def tables(self) -> str:
         via = self.link.model._meta.get_field(self.linked.via)
-        target = f"{self.record.alias}.{_q(via.target_field.column)}"
-        return (
-            f"{_table(self.link.model, self.link.alias)}"
-            f" JOIN {_table(self.record.model, self.record.alias)}"
-            f" ON {target} = {self.link.alias}.{_q(via.column)}"
-        )
+        return f"{self.link.sql} {_join(self.record, via, self.link)}"
 
 
-_EVENT = _Source(E, Event)
-_EVENT_ID = f"{E}.{_q(Event._meta.pk.column)}"
-_JOINS = {field.name: _Join.of(field) for field in EVENT if isinstance(field, Nested)}
+_EVENT_ID = _EVENT.pk
+_NESTED = {field.name: _Nested.of(field) for field in EVENT if isinstance(field, Nested)}
 _LISTS = {field.name: _Links.of(field) for field in EVENT if isinstance(field, Linked)}
-_FROM = "\n".join([_table(Event, E), *(join.sql for join in _JOINS.values())])
+_FROM = "\n".join([_EVENT.sql, *(nested.join for nested in _NESTED.values())])
 
 
 # -- the lists' rows, for rows.represent_events ----------------------------------------------
 def _link_rows_sql(links: _Links) -> str:
-    columns = ", ".join([links.event_id, *map(links.value, links.linked.fields)])
+    columns = ", ".join([links.event_id, *map(links.column, links.linked.fields)])
     return (
         f"SELECT {columns} FROM {links.tables}"
-        f" WHERE {links.event_id} IN ({{ids}}) ORDER BY {links.order}"
+        f" WHERE {links.event_id} IN ({{ids}}) ORDER BY {links.link.pk}"
     )
 
 
@@ -182,19 +179,19 @@ def _sqlite_json(exact: bool) -> str:
     pairs = []
     for field in EVENT:
         if isinstance(field, Nested):
-            join = _JOINS[field.name]
-            value = _sqlite_object(field.fields, join.record.column, exact)
+            nested = _NESTED[field.name]
+            value = _sqlite_object(field.fields, nested.column, exact)
             if field.null:
-                value = f"CASE WHEN {join.missing} THEN json('null') ELSE {value} END"
+                value = f"CASE WHEN {nested.table.pk} IS NULL THEN json('null') ELSE {value} END"
         elif isinstance(field, Linked):
             links = _LISTS[field.name]
-            item = _sqlite_object(field.fields, links.value, exact)
+            item = _sqlite_object(field.fields, links.column, exact)
             value = (
-                f"(SELECT json_group_array(json(x)) FROM (SELECT {item} AS x"
-                f" FROM {links.tables} WHERE {links.event_id} = {_EVENT_ID} ORDER BY {links.order}))"
+                f"(SELECT json_group_array(json(x)) FROM (SELECT {item} AS x FROM {links.tables}"
+                f" WHERE {links.event_id} = {_EVENT_ID} ORDER BY {links.link.pk}))"
             )
         else:
-            value = _sqlite_value(field, _EVENT.column(field), exact)
+            value = _sqlite_value(field, _EVENT.column(field.name), exact)
         pairs.append(f"'{field.name}', {value}")
     return f"json_object({', '.join(pairs)})"
 
@@ -274,14 +271,14 @@ def _pg_json() -> str:
     pairs = []
     for field in EVENT:
         if isinstance(field, Nested):
-            join = _JOINS[field.name]
-            value = _pg_fields(field.fields, join.record.column)
+            nested = _NESTED[field.name]
+            value = _pg_fields(field.fields, nested.column)
             if field.null:
-                value = f"CASE WHEN {join.missing} THEN 'null' ELSE {value} END"
+                value = f"CASE WHEN {nested.table.pk} IS NULL THEN 'null' ELSE {value} END"
         elif isinstance(field, Linked):
             value = f"COALESCE({_q(field.name)}.list, '[]')"
         else:
-            value = _pg_value(field, _EVENT.column(field))
+            value = _pg_value(field, _EVENT.column(field.name))
         pairs.append((field.name, value))
     return _pg_object(pairs)
 
@@ -291,10 +288,10 @@ def _pg_list(links: _Links) -> str:
     (GROUP BY), not by a subquery per event: while an import fills a table,
     PostgreSQL's statistics lag behind, and its plan for a subquery per event scanned
     the whole actor table once per event."""
-    item = _pg_fields(links.linked.fields, links.value)
+    item = _pg_fields(links.linked.fields, links.column)
     return (
         f"LEFT JOIN (\n  SELECT {links.event_id},"
-        f" '[' || string_agg({item}, ',' ORDER BY {links.order}) || ']' AS list"
+        f" '[' || string_agg({item}, ',' ORDER BY {links.link.pk}) || ']' AS list"
         f"\n  FROM {links.tables}"
         f"\n  WHERE {links.event_id} = ANY(%s::bigint[]) GROUP BY {links.event_id}"
         f"\n) {_q(links.linked.name)} ON {_q(links.linked.name)}.{links.event_column} = {_EVENT_ID}"
@@ -346,14 +343,14 @@ def _float_columns() -> list[tuple[tuple[str, ...], str]]:
     if any(field.kind is Kind.FLOAT for links in _LISTS.values() for field in links.linked.fields):
         raise NotImplementedError("The export does not correct the floats of lists.")
     found = [
-        ((field.name,), _EVENT.column(field))
+        ((field.name,), _EVENT.column(field.name))
         for field in EVENT
         if isinstance(field, Field) and field.kind is Kind.FLOAT
     ]
-    for name, join in _JOINS.items():
+    for name, nested in _NESTED.items():
         found += [
-            ((name, field.name), join.record.column(field))
-            for field in join.nested.fields
+            ((name, field.name), nested.column(field))
+            for field in nested.nested.fields
             if field.kind is Kind.FLOAT
         ]
     return found
