@@ -10,15 +10,23 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import (
+    ActorFactory,
     EventActorFactory,
     EventFactory,
     EventSourceFactory,
+    LocationFactory,
     SourceFactory,
     event_type,
 )
-from timeline.api.serializers import EventSerializer
+from timeline.api.serializers import (
+    ActorSerializer,
+    EventSerializer,
+    LocationSerializer,
+    SourceSerializer,
+)
+from timeline.event_shape import EVENT_FIELDS
 from timeline.models import Change, Event
-from timeline.representation import EVENT_FIELDS, event_rows, events_by_id, represent_events
+from timeline.representation import event_rows, events_by_id, record_json, represent_events
 from timeline.services import changes
 from timeline.services.changes import events_record
 
@@ -128,3 +136,30 @@ def test_the_change_log_writes_its_snapshots_in_one_statement_a_chunk(
         events_record(pks=pks)
 
     assert Change.objects.filter(entity="event").count() == 2 * len(pks)
+
+
+@pytest.mark.parametrize(
+    ("make", "serializer"),
+    [
+        (lambda: LocationFactory(), LocationSerializer),
+        (
+            lambda: LocationFactory(
+                latitude=None, longitude=None, coordinate_precision="", kind="sea", country_code=""
+            ),
+            LocationSerializer,
+        ),
+        (lambda: LocationFactory(latitude=10, longitude=-0.000001), LocationSerializer),
+        (lambda: ActorFactory(aliases=["Ali", "Āli"], wikidata_id="Q794"), ActorSerializer),
+        (lambda: SourceFactory(), SourceSerializer),
+        (lambda: SourceFactory(published_on=None, url=""), SourceSerializer),
+    ],
+)
+def test_a_records_json_is_its_serializers(make, serializer):
+    """The change log's snapshot of a place, an actor or a source, and the answer to
+    its writes: what its endpoint shows, keys in the same order, also for an instance
+    as it was saved (before it is read again)."""
+    made = make()
+    read = type(made).objects.get(pk=made.pk)
+
+    for instance in (made, read):
+        assert json.dumps(record_json(instance)) == json.dumps(serializer(read).data)

@@ -21,6 +21,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from timeline.event_shape import ACTOR, EVENT_TYPE, LOCATION, SOURCE
 from timeline.vocabulary.countries import validate_country_code
 
 
@@ -71,9 +72,9 @@ class NaturallyKeyed:
 class ShownInEvents(models.Model):
     """A row whose fields are part of how events read (nested in the event's JSON).
 
-    Changing one of ``shown_fields`` changes those events, so their updated_at moves
-    too: a client syncing with updated_since sees them again. save() leaves their ids
-    in ``touched_event_ids`` for the change log."""
+    Changing one of ``shown_fields`` (from timeline.event_shape) changes those events,
+    so their updated_at moves too: a client syncing with updated_since sees them again.
+    save() leaves their ids in ``touched_event_ids`` for the change log."""
 
     shown_fields: tuple[str, ...] = ()
 
@@ -129,15 +130,7 @@ class CoordinatePrecision(models.TextChoices):
 class Location(NaturallyKeyed, ShownInEvents):
     natural_key_fields = ("name", "kind", "country_code", "admin1")  # location_unique
     folded_fields = ("name", "admin1")
-    shown_fields = (
-        "name",
-        "kind",
-        "country_code",
-        "admin1",
-        "latitude",
-        "longitude",
-        "coordinate_precision",
-    )
+    shown_fields = LOCATION.shown_fields
 
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=LocationKind.choices)
@@ -245,7 +238,7 @@ wikidata_id_validator = RegexValidator(r"^Q[1-9][0-9]*$", "A Wikidata id looks l
 class Actor(NaturallyKeyed, ShownInEvents):
     natural_key_fields = ("name", "kind", "country_code")  # actor_unique
     folded_fields = ("name",)
-    shown_fields = ("name", "kind", "country_code")
+    shown_fields = ACTOR.shown_fields
 
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=32, choices=ActorKind.choices)
@@ -321,7 +314,7 @@ class EventType(ShownInEvents):
     class Meta:
         ordering = ["code"]
 
-    shown_fields = ("code", "label")
+    shown_fields = EVENT_TYPE.shown_fields
 
     def __str__(self) -> str:
         return f"{self.code} ({self.label})"
@@ -517,7 +510,7 @@ class EventActor(models.Model):
 class Source(NaturallyKeyed, ShownInEvents):
     # source_publisher_title_unique; a non-empty url is a key of its own (source_url_unique).
     natural_key_fields = ("publisher", "title", "published_on")
-    shown_fields = ("url", "publisher", "title", "published_on")
+    shown_fields = SOURCE.shown_fields
 
     url = models.URLField(max_length=500, blank=True)
     publisher = models.CharField(max_length=200)

@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from tests.factories import EventActorFactory, EventFactory, EventSourceFactory
 from timeline.bulk import exporting
-from timeline.representation import events_by_id
+from timeline.representation import FLOAT_COLUMNS, events_by_id
 
 pytestmark = pytest.mark.django_db
 
@@ -238,9 +238,7 @@ def test_coordinates_are_written_as_the_api_writes_them(api):
 def test_rounded_coordinates_are_put_right_in_the_text():
     text = '{"title":"\\"latitude\\":1","location":{"latitude":12.3456789012346,"longitude":2.5}}'
 
-    fixed = exporting._shortest_coordinates(
-        12.345678901234567, 2.5, "12.3456789012346", "2.5", text
-    )
+    fixed = exporting._shortest_floats((12.345678901234567, "12.3456789012346", 2.5, "2.5", text))
 
     assert fixed == text.replace("12.3456789012346", "12.345678901234567")
 
@@ -248,9 +246,16 @@ def test_rounded_coordinates_are_put_right_in_the_text():
 def test_coordinates_not_written_as_expected_are_still_put_right():
     text = '{"location":{"latitude":1.00000000000000001,"longitude":2}}'
 
-    fixed = exporting._shortest_coordinates(1.1, 2.0, "1.10000000000000", "2", text)
+    fixed = exporting._shortest_floats((1.1, "1.10000000000000", 2.0, "2", text))
 
     assert fixed == '{"location":{"latitude":1.1,"longitude":2.0}}'
+
+
+def test_the_floats_the_export_corrects_are_the_coordinates():
+    assert [path for path, _ in FLOAT_COLUMNS] == [
+        ("location", "latitude"),
+        ("location", "longitude"),
+    ]
 
 
 # -- reading ahead in threads (outside a transaction) ---------------------------------------

@@ -2,7 +2,8 @@
 
 Both receive the paginated body {next, previous, count, results}: CSV writes the
 results as rows and moves the links into a ``Link`` header (RFC 8288); GeoJSON
-writes a FeatureCollection with the links as members.
+writes a FeatureCollection with the links as members. The rows and the features are
+timeline.event_shape's, as in the export.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import Any
 import orjson
 from django.utils.functional import Promise
 from rest_framework.renderers import BaseRenderer
+
+from timeline.event_shape import EVENT_FIELDS, csv_columns, feature, flatten_event
 
 
 def _json_default(value: Any) -> Any:
@@ -51,75 +54,6 @@ class ORJSONRenderer(BaseRenderer):
             return json.dumps(data, default=_json_default, separators=(",", ":")).encode()
 
 
-# Flat columns for each top-level event field (a `fields=` selection keeps the
-# columns of the fields it names).
-EVENT_CSV_COLUMNS: dict[str, list[str]] = {
-    "id": ["id"],
-    "dataset": ["dataset"],
-    "external_id": ["external_id"],
-    "title": ["title"],
-    "summary": ["summary"],
-    "event_type": ["event_type_code", "event_type_label"],
-    "start_date": ["start_date"],
-    "end_date": ["end_date"],
-    "date_precision": ["date_precision"],
-    "ongoing": ["ongoing"],
-    "certainty": ["certainty"],
-    "location": [
-        "location_id",
-        "location_name",
-        "location_kind",
-        "country_code",
-        "admin1",
-        "latitude",
-        "longitude",
-        "coordinate_precision",
-    ],
-    "actors": ["actor_ids", "actors", "actors_json"],
-    "sources": ["source_urls", "sources", "sources_json"],
-    "created_at": ["created_at"],
-    "updated_at": ["updated_at"],
-}
-
-# Lists inside one cell: joined with "; " for people to read, and whole as JSON in
-# the *_json column for programs (import_events reads those: exact, whatever the text).
-JOIN = "; "
-
-
-def flatten_event(event: dict[str, Any]) -> dict[str, Any]:
-    row = {name: value for name, value in event.items() if not isinstance(value, dict | list)}
-    if "event_type" in event:
-        row["event_type_code"] = event["event_type"]["code"]
-        row["event_type_label"] = event["event_type"]["label"]
-    if "location" in event:
-        location = event["location"] or {}
-        row["location_id"] = location.get("id")
-        for key in ("name", "kind"):
-            row[f"location_{key}"] = location.get(key)
-        for key in ("country_code", "admin1", "latitude", "longitude", "coordinate_precision"):
-            row[key] = location.get(key)
-    if "actors" in event:
-        row["actor_ids"] = JOIN.join(str(actor["id"]) for actor in event["actors"])
-        row["actors"] = JOIN.join(f"{a['name']} ({a['role']})" for a in event["actors"])
-        row["actors_json"] = orjson.dumps(event["actors"]).decode()
-    if "sources" in event:
-        row["source_urls"] = JOIN.join(source["url"] for source in event["sources"])
-        row["sources"] = JOIN.join(f"{s['publisher']}: {s['title']}" for s in event["sources"])
-        row["sources_json"] = orjson.dumps(event["sources"]).decode()
-    return row
-
-
-def feature(event: dict[str, Any]) -> dict[str, Any]:
-    """An event with coordinates as a GeoJSON Feature (a Point; properties: the event)."""
-    location = event["location"]
-    return {
-        "type": "Feature",
-        "id": event["id"],
-        "geometry": {"type": "Point", "coordinates": [location["longitude"], location["latitude"]]},
-        "properties": event,
-    }
-
-
 def link_header(data: dict[str, Any]) -> str:
     links = [f'<{data[rel]}>; rel="{rel}"' for rel in ("next", "previous") if data.get(rel)]
     return ", ".join(links)
@@ -145,10 +79,9 @@ class EventCSVRenderer(BaseRenderer):
                 response["Link"] = header
             if data.get("count") is not None:
                 response["X-Total-Count"] = str(data["count"])
-        fields = view.selected_fields() if view is not None else list(EVENT_CSV_COLUMNS)
-        columns = [column for name in fields for column in EVENT_CSV_COLUMNS[name]]
+        fields = view.selected_fields() if view is not None else EVENT_FIELDS
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
+        writer = csv.DictWriter(out, fieldnames=csv_columns(fields), extrasaction="ignore")
         writer.writeheader()
         for event in data["results"]:
             writer.writerow(flatten_event(event))

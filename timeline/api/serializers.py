@@ -7,11 +7,22 @@ objects, partial dates) and always answered in the read shape (EventSerializer).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from timeline.event_shape import (
+    ACTOR,
+    ACTORS,
+    EVENT_FIELDS,
+    EVENT_TYPE,
+    LOCATION,
+    SOURCE,
+    SOURCES,
+    Kind,
+    Linked,
+)
 from timeline.models import (
     Actor,
     ActorRole,
@@ -50,7 +61,7 @@ class ErrorSerializer(serializers.Serializer):
 class EventTypeBriefSerializer(serializers.ModelSerializer[EventType]):
     class Meta:
         model = EventType
-        fields = ["code", "label"]
+        fields = list(EVENT_TYPE.names)
 
 
 class EventTypeSerializer(serializers.ModelSerializer[EventType]):
@@ -58,22 +69,13 @@ class EventTypeSerializer(serializers.ModelSerializer[EventType]):
 
     class Meta:
         model = EventType
-        fields = ["code", "label", "parent", "description"]
+        fields = [*EVENT_TYPE.names, "parent", "description"]
 
 
 class LocationSerializer(serializers.ModelSerializer[Location]):
     class Meta:
         model = Location
-        fields = [
-            "id",
-            "name",
-            "kind",
-            "country_code",
-            "admin1",
-            "latitude",
-            "longitude",
-            "coordinate_precision",
-        ]
+        fields = list(LOCATION.names)
 
 
 class ActorSerializer(serializers.ModelSerializer[Actor]):
@@ -83,42 +85,66 @@ class ActorSerializer(serializers.ModelSerializer[Actor]):
 
     class Meta:
         model = Actor
-        fields = ["id", "name", "kind", "country_code", "aliases", "description", "wikidata_id"]
+        fields = list(ACTOR.names)
 
 
 class SourceSerializer(serializers.ModelSerializer[Source]):
     class Meta:
         model = Source
-        fields = ["id", "url", "publisher", "title", "published_on"]
+        fields = list(SOURCE.names)
 
 
-class EventActorSerializer(serializers.ModelSerializer[EventActor]):
+# The serializer field that reads each kind of value (timeline.event_shape.Kind).
+READ_FIELDS: dict[Kind, type[serializers.Field]] = {
+    Kind.INT: serializers.IntegerField,
+    Kind.TEXT: serializers.CharField,
+    Kind.FLOAT: serializers.FloatField,
+    Kind.BOOL: serializers.BooleanField,
+    Kind.DATE: serializers.DateField,
+    Kind.DATETIME: serializers.DateTimeField,
+    Kind.JSON: serializers.JSONField,
+}
+
+
+# A link row of an event (``linked``: its entry in timeline.event_shape) read as the
+# record it links to, with the link's own fields: the record's fields are read-only
+# fields with the source "<via>.<name>". (A comment, not a docstring: the schema would
+# show it for the serializers without one of their own.)
+class LinkSerializer(serializers.ModelSerializer):
+    linked: ClassVar[Linked]
+
+    def build_field(
+        self, field_name: str, info: Any, model_class: Any, nested_depth: int
+    ) -> tuple[type[serializers.Field], dict[str, Any]]:
+        if field_name in {field.name for field in self.linked.link_fields}:
+            return super().build_field(field_name, info, model_class, nested_depth)
+        via = self.linked.via
+        (field,) = (field for field in self.linked.record.in_event if field.name == field_name)
+        kwargs: dict[str, Any] = {"source": f"{via}.{field_name}", "read_only": True}
+        if field.null:
+            kwargs["allow_null"] = True
+        model = model_class._meta.get_field(via).related_model
+        if choices := model._meta.get_field(field_name).choices:
+            return serializers.ChoiceField, {**kwargs, "choices": choices}
+        return READ_FIELDS[field.kind], kwargs
+
+
+class EventActorSerializer(LinkSerializer, serializers.ModelSerializer[EventActor]):
     """An actor as it appears in an event: who, and in what role."""
 
-    id = serializers.IntegerField(source="actor.id", read_only=True)
-    name = serializers.CharField(source="actor.name", read_only=True)
-    kind = serializers.ChoiceField(
-        source="actor.kind", choices=Actor._meta.get_field("kind").choices, read_only=True
-    )
-    country_code = serializers.CharField(source="actor.country_code", read_only=True)
+    linked = ACTORS
 
     class Meta:
         model = EventActor
-        fields = ["id", "name", "kind", "country_code", "role"]
+        fields = list(ACTORS.names)
 
 
-class EventSourceSerializer(serializers.ModelSerializer[EventSource]):
-    id = serializers.IntegerField(source="source.id", read_only=True)
-    url = serializers.CharField(source="source.url", read_only=True)
-    publisher = serializers.CharField(source="source.publisher", read_only=True)
-    title = serializers.CharField(source="source.title", read_only=True)
-    published_on = serializers.DateField(
-        source="source.published_on", read_only=True, allow_null=True
-    )
+class EventSourceSerializer(LinkSerializer, serializers.ModelSerializer[EventSource]):
+    linked = SOURCES
 
     class Meta:
         model = EventSource
-        fields = ["id", "url", "publisher", "title", "published_on", "quote"]
+        fields = list(SOURCES.names)
 
 
 class EventSerializer(serializers.ModelSerializer[Event]):
@@ -126,29 +152,12 @@ class EventSerializer(serializers.ModelSerializer[Event]):
 
     event_type = EventTypeBriefSerializer(read_only=True)
     location = LocationSerializer(read_only=True, allow_null=True)
-    actors = EventActorSerializer(source="event_actors", many=True, read_only=True)
-    sources = EventSourceSerializer(source="event_sources", many=True, read_only=True)
+    actors = EventActorSerializer(source=ACTORS.relation, many=True, read_only=True)
+    sources = EventSourceSerializer(source=SOURCES.relation, many=True, read_only=True)
 
     class Meta:
         model = Event
-        fields = [
-            "id",
-            "dataset",
-            "external_id",
-            "title",
-            "summary",
-            "event_type",
-            "start_date",
-            "end_date",
-            "date_precision",
-            "ongoing",
-            "certainty",
-            "location",
-            "actors",
-            "sources",
-            "created_at",
-            "updated_at",
-        ]
+        fields = list(EVENT_FIELDS)
 
     def __init__(self, *args: Any, fields: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

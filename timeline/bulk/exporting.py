@@ -24,21 +24,14 @@ from typing import Any
 import orjson
 from django.db import connection, connections
 from django.db.models import QuerySet
-from django.http import QueryDict
 
-from timeline.api.errors import QueryParameterError
-from timeline.api.filters import EventFilterSet
-from timeline.api.renderers import EVENT_CSV_COLUMNS, feature, flatten_event
+from timeline.event_shape import EVENT_FIELDS, csv_columns, feature, flatten_event
 from timeline.models import Event
-from timeline.representation import EVENT_FIELDS, events_json_query, sqlite_json_float
+from timeline.representation import FLOAT_COLUMNS, events_json_query, sqlite_json_float
 
 # Events a query reads. PostgreSQL hashes the whole actor, place and source tables for
-# each batch's joins, so larger batches spread that over more events. 5,000 against
-# 2,000, interleaved pairs, JSON Lines: at 1,000,000 events on PostgreSQL faster in 5
-# pairs of 6 (medians 58,900 and 50,000 events/s), at 100,000 in 3 of 3 (64,100 and
-# 56,800), on SQLite at 1,000,000 in 2 of 3 (72,800 and 61,900); peak RSS 94-108 MB
-# against 78-83 (docs/performance.md). Before each batch was written in parts,
-# 10,000 had been no faster than 2,000.
+# each batch's joins, so larger batches spread that over more events: faster, for
+# somewhat more memory ("Batch size" in docs/performance.md).
 BATCH_SIZE = 5000
 
 EXPORT_FORMATS = {
@@ -46,29 +39,6 @@ EXPORT_FORMATS = {
     "jsonl": "application/x-ndjson",
     "geojson": "application/geo+json",
 }
-
-
-def filtered_events(query: QueryDict | dict[str, str]) -> QuerySet[Event]:
-    """Events matching the API's event filters (same parameters, same 400 messages)."""
-    data = query if isinstance(query, QueryDict) else _query_dict(query)
-    unknown = sorted(set(data) - set(EventFilterSet.base_filters) - {"ordering"})
-    if unknown:
-        accepted = ", ".join(sorted(EventFilterSet.base_filters))
-        raise QueryParameterError(
-            {name: [f"Unknown filter. Accepted: {accepted}."] for name in unknown}
-        )
-    filterset = EventFilterSet(data=data, queryset=Event.objects.all())
-    if not filterset.is_valid():
-        raise QueryParameterError(
-            {name: list(messages) for name, messages in filterset.errors.items()}
-        )
-    return filterset.qs
-
-
-def _query_dict(values: dict[str, str]) -> QueryDict:
-    query = QueryDict(mutable=True)
-    query.update(values)
-    return query
 
 
 def _json_batches(queryset: QuerySet[Event], processes: int = 1) -> Iterator[list[str]]:
@@ -100,30 +70,29 @@ def _id_batches(queryset: QuerySet[Event]) -> Iterator[list[int]]:
         yield ids
 
 
+# On SQLite, each float of the event and its text in the JSON come first, in pairs,
+# for _shortest_floats.
+_SQLITE_SELECT = ", ".join(
+    [*(f"{column}, {sqlite_json_float(column)}" for _, column in FLOAT_COLUMNS), "{json}"]
+)
+# (the index of a float's value in such a row, its key in the JSON, its path)
+_FLOATS = [(2 * n, path[-1], path) for n, (path, _) in enumerate(FLOAT_COLUMNS)]
+
+
 def _json_texts(ids: list[int]) -> list[str]:
     """These events' JSON texts, in id order (one query)."""
     sqlite = connection.vendor == "sqlite"
-    # On SQLite also each coordinate and its text in the JSON, for _shortest_coordinates.
-    select = (
-        "l.latitude, l.longitude, "
-        f"{sqlite_json_float('l.latitude')}, {sqlite_json_float('l.longitude')}, {{json}}"
-        if sqlite
-        else "{json}"
-    )
-    sql, params = events_json_query(ids, exact=False, select=select)
+    sql, params = events_json_query(ids, exact=False, select=_SQLITE_SELECT if sqlite else "{json}")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return [_shortest_coordinates(*row) for row in rows] if sqlite else [text for (text,) in rows]
+    return [_shortest_floats(row) for row in rows] if sqlite else [text for (text,) in rows]
 
 
 # Threads that build batches' JSON at once, each on its own database connection, by
-# database. On PostgreSQL the JSON is built by one server process per connection: two
-# on two cores took 100,000 events from 24,000 to 50,000 events/s. On SQLite the
-# threads would share this process and Python's lock with the writing: at 100,000
-# events two were slower than one (41,000 against 50,000 events/s), at 1,000,000
-# faster once (47,000 against 39,000) and slower in a later test (three pairs), so
-# one.
+# database. On PostgreSQL the JSON is built by one server process per connection, so
+# two use two cores. On SQLite the threads would share this process and Python's lock
+# with the writing, and two were mostly slower than one (docs/performance.md).
 READERS = {"postgresql": 2, "sqlite": 1}
 
 
@@ -162,8 +131,7 @@ def _read_in_processes(id_batches: Iterator[list[int]], processes: int) -> Itera
     """_json_texts of each batch, in order, built by ``processes`` forked processes, each
     with its own SQLite connection: SQLite builds the JSON in the process that asks, and
     threads share Python's lock, so on two cores two processes do what threads cannot
-    (1,000,000 events: 40,700-42,700 events/s against 26,400-30,300 with one reader,
-    docs/performance.md). At most ``processes`` batches are read ahead. Only for files
+    (docs/performance.md). At most ``processes`` batches are read ahead. Only for files
     (forked processes do not share an in-memory database) and outside a transaction. The
     processes end with the export, also when the caller stops early; a process that
     dies fails the export (BrokenProcessPool) instead of leaving it waiting."""
@@ -200,43 +168,44 @@ def _reader(todo: queue.Queue[tuple[Future[list[str]], list[int]] | None]) -> No
         connections.close_all()  # this thread's own connections
 
 
-def _shortest_coordinates(
-    latitude: float | None,
-    longitude: float | None,
-    latitude_text: str,
-    longitude_text: str,
-    text: str,
-) -> str:
-    """SQLite's JSON with each coordinate as the API writes it. SQLite writes 15
-    significant digits: the same text for most coordinates (23.5891), but a rounded
-    value for longer ones (12.3456789012346 for 12.345678901234567). Those are
-    replaced in the text, as the keys "latitude": and "longitude": cannot occur inside
-    a JSON string (their quotes would be escaped). Parsing and encoding every event
-    again instead cost a fifth of the export."""
-    if latitude is None:
-        return text
-    for key, value, written in (
-        ("latitude", latitude, latitude_text),
-        ("longitude", longitude, longitude_text),
-    ):
+def _shortest_floats(row: tuple[Any, ...]) -> str:
+    """SQLite's JSON (a row's last item) with each float (the coordinates) as the API
+    writes it. SQLite writes 15 significant digits: the same text for most (23.5891),
+    but a rounded value for longer ones (12.3456789012346 for 12.345678901234567).
+    Those are replaced in the text, as a key such as "latitude": cannot occur inside a
+    JSON string (its quotes would be escaped). Parsing and encoding every event again
+    instead cost much more (docs/performance.md)."""
+    text = row[-1]
+    for n, key, _ in _FLOATS:
+        value = row[n]
+        if value is None:
+            continue
         exact = orjson.dumps(value).decode()
+        written = row[n + 1]
         if exact == written:
             continue
         old = f'"{key}":{written}'
         if old not in text:  # not as expected: take the slow, sure way
-            event = orjson.loads(text)
-            event["location"]["latitude"], event["location"]["longitude"] = latitude, longitude
-            return orjson.dumps(event).decode()
+            return _with_floats(orjson.loads(row[-1]), row)
         text = text.replace(old, f'"{key}":{exact}', 1)
     return text
 
 
-# Events per chunk written: a batch is written in parts of this many, each some 65 KB
-# of JSON. Below glibc's threshold for giving a large block its own mapping (128 KB at
-# first), every part's text and bytes reuse memory freed by the last; one chunk of a
-# whole batch (2.6 MB, as before) was mapped and faulted in page by page each time: a
-# page fault an event, and twice the process's system time, when measured
-# (docs/performance.md).
+def _with_floats(event: dict[str, Any], row: tuple[Any, ...]) -> str:
+    """The event's JSON with the row's floats put in by path."""
+    for n, key, path in _FLOATS:
+        if row[n] is not None:
+            record = event
+            for name in path[:-1]:
+                record = record[name]
+            record[key] = row[n]
+    return orjson.dumps(event).decode()
+
+
+# Events per chunk written: a batch is written in parts of this many. Below glibc's
+# threshold for giving a large block its own mapping (128 KB at first), every part's
+# text and bytes reuse memory freed by the last; a whole batch as one chunk was mapped
+# and faulted in page by page each time ("Writing" in docs/performance.md).
 WRITE_EVENTS = 50
 
 
@@ -274,9 +243,8 @@ def events_export(
 
 
 def _csv(queryset: QuerySet[Event], processes: int) -> Iterator[bytes]:
-    columns = [column for name in EVENT_FIELDS for column in EVENT_CSV_COLUMNS[name]]
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
+    writer = csv.DictWriter(out, fieldnames=csv_columns(EVENT_FIELDS), extrasaction="ignore")
     writer.writeheader()
     # The header goes with the first events: a first query that fails then fails the
     # response before anything is sent.

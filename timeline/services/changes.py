@@ -14,12 +14,6 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import connection, models
 from django.utils import timezone
 
-from timeline.api.serializers import (
-    ActorSerializer,
-    EventSerializer,
-    LocationSerializer,
-    SourceSerializer,
-)
 from timeline.models import (
     Actor,
     Change,
@@ -31,13 +25,13 @@ from timeline.models import (
     ShownInEvents,
     Source,
 )
-from timeline.representation import events_by_id, events_json_query
+from timeline.representation import RecordJSON, events_by_id, events_json_query, record_json
 
 ENTITIES: dict[type[models.Model], tuple[str, Any]] = {
-    Event: (ChangeEntity.EVENT, EventSerializer),
-    Actor: (ChangeEntity.ACTOR, ActorSerializer),
-    Location: (ChangeEntity.LOCATION, LocationSerializer),
-    Source: (ChangeEntity.SOURCE, SourceSerializer),
+    Event: (ChangeEntity.EVENT, RecordJSON),
+    Actor: (ChangeEntity.ACTOR, RecordJSON),
+    Location: (ChangeEntity.LOCATION, RecordJSON),
+    Source: (ChangeEntity.SOURCE, RecordJSON),
 }
 
 User = AbstractBaseUser | AnonymousUser | None
@@ -54,8 +48,7 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
     """The record as the API shows it now."""
     if isinstance(instance, Event):
         return events_by_id([instance.pk])[instance.pk]
-    serializer = ENTITIES[type(instance)][1]
-    return dict(serializer(instance).data)
+    return record_json(instance)
 
 
 def _user(user: User) -> Any:

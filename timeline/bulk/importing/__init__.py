@@ -122,6 +122,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from timeline.bulk import sql as bulk
+from timeline.event_shape import EVENT, Field, Kind, Linked, Nested
 from timeline.models import (
     STATELESS_LOCATION_KINDS,
     Actor,
@@ -142,12 +143,12 @@ from timeline.models import (
     date_errors,
     fold,
 )
-from timeline.representation import LOCATION_KEYS
 from timeline.services import changes
 from timeline.services.changes import User, changes_lock
 from timeline.services.documents import DocumentError, LoadSummary
 from timeline.vocabulary.countries import to_alpha2
 
+LOCATION_KEYS = Location.shown_fields  # a place's fields in a record, its id aside
 FORMATS = ("csv", "jsonl", "acled")
 DEFAULT_DATASET = "import"
 ACLED_DATASET = "acled"
@@ -290,49 +291,84 @@ def _number(text: str) -> Any:
         return text
 
 
+# A blank id: none (the event is then keyed by its external_id).
+_NO_ID = object()
+
+
+def _integer(text: str) -> Any:
+    if not text.strip():
+        return _NO_ID
+    return int(text) if text.strip().isdigit() else text
+
+
+def _boolean(text: str) -> Any:
+    cleaned = text.strip().lower()
+    return {"true": True, "1": True, "false": False, "0": False, "": False}.get(cleaned, cleaned)
+
+
+# How a cell is read, by the kind of its field (timeline.event_shape); text as it is
+# (str).
+_CSV_CELL: dict[Kind, Callable[[str], Any]] = {
+    Kind.INT: _integer,
+    Kind.FLOAT: _number,
+    Kind.BOOL: _boolean,
+}
+
+
+def _csv_nested(
+    nested: Nested,
+) -> tuple[str, list[tuple[str, str, Callable[[str], Any]]], list[str]]:
+    """(its key, (key, column, reader) of each field read, the columns of the fields
+    the model requires: a place is read when one of them is given). Ids are not read:
+    they are another database's."""
+    model = Event._meta.get_field(nested.name).related_model
+    fields = [item for item in nested.fields if item.name != "id"]
+    required = [
+        nested.csv_column(item.name)
+        for item in fields
+        if not model._meta.get_field(item.name).blank
+    ]
+    return (
+        nested.name,
+        [
+            (item.name, nested.csv_column(item.name), _CSV_CELL.get(item.kind, str))
+            for item in fields
+        ],
+        required if nested.null else [],
+    )
+
+
+# The event's fields in our CSV, as event_shape writes them. Not read: the times, which
+# are the importing database's.
+_CSV_FIELDS = [
+    (item.name, _CSV_CELL.get(item.kind, str))
+    for item in EVENT
+    if isinstance(item, Field) and item.kind is not Kind.DATETIME
+]
+_CSV_NESTED = [_csv_nested(item) for item in EVENT if isinstance(item, Nested)]
+_CSV_LINKED = [(item.name, item.csv_columns[2]) for item in EVENT if isinstance(item, Linked)]
+
+
 def _csv_record(row: dict[str, Any]) -> dict[str, Any]:
-    record: dict[str, Any] = {
-        name: _cell(row, name)
-        for name in (
-            "dataset",
-            "external_id",
-            "title",
-            "summary",
-            "start_date",
-            "end_date",
-            "date_precision",
-            "certainty",
-        )
-        if name in row
-    }
-    if _cell(row, "id").strip():
-        record["id"] = int(row["id"]) if row["id"].strip().isdigit() else row["id"]
-    record["event_type"] = {"code": _cell(row, "event_type_code")}
-    if "ongoing" in row:
-        ongoing = _cell(row, "ongoing").strip().lower()
-        record["ongoing"] = {"true": True, "1": True, "false": False, "0": False, "": False}.get(
-            ongoing, ongoing
-        )
-    if _cell(row, "location_name") or _cell(row, "location_kind"):
-        record["location"] = {
-            "name": _cell(row, "location_name"),
-            "kind": _cell(row, "location_kind"),
-            "country_code": _cell(row, "country_code"),
-            "admin1": _cell(row, "admin1"),
-            "latitude": _number(_cell(row, "latitude")),
-            "longitude": _number(_cell(row, "longitude")),
-            "coordinate_precision": _cell(row, "coordinate_precision"),
-        }
-    for name in ("actors", "sources"):
-        text = _cell(row, f"{name}_json")
+    record: dict[str, Any] = {}
+    for name, read in _CSV_FIELDS:
+        if name in row:
+            value = read(_cell(row, name))
+            if value is not _NO_ID:
+                record[name] = value
+    for name, columns, required in _CSV_NESTED:
+        if not required or any(_cell(row, column) for column in required):
+            record[name] = {key: read(_cell(row, column)) for key, column, read in columns}
+    for name, column in _CSV_LINKED:
+        text = _cell(row, column)
         if text.strip():
             try:
                 record[name] = orjson.loads(text)
             except orjson.JSONDecodeError:
-                raise ValueError(f"{name}_json: not JSON.") from None
+                raise ValueError(f"{column}: not JSON.") from None
         elif _cell(row, name).strip():
             # The joined column alone cannot be read back exactly.
-            raise ValueError(f"{name}: the {name}_json column is needed to read the {name}.")
+            raise ValueError(f"{name}: the {column} column is needed to read the {name}.")
     return record
 
 

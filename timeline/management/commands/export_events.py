@@ -4,12 +4,34 @@ import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models import QuerySet
 from django.http import QueryDict
 
-from timeline.api.errors import QueryParameterError
-from timeline.bulk.exporting import EXPORT_FORMATS, events_export, filtered_events
+from timeline.api.filters import EventFilterSet
+from timeline.bulk.exporting import EXPORT_FORMATS, events_export
+from timeline.models import Event
 
 MAX_PROCESSES = 16
+
+
+def filtered_events(query: str) -> QuerySet[Event]:
+    """Events matching the API's event filters, given as a query string (the same
+    parameters and messages as /events/export/)."""
+    data = QueryDict(query)
+    accepted = set(EventFilterSet.base_filters)
+    problems = {
+        name: [f"Unknown filter. Accepted: {', '.join(sorted(accepted))}."]
+        for name in sorted(set(data) - accepted - {"ordering"})
+    }
+    if not problems:
+        filterset = EventFilterSet(data=data, queryset=Event.objects.all())
+        if filterset.is_valid():
+            return filterset.qs
+        problems = {name: list(messages) for name, messages in filterset.errors.items()}
+    text = "; ".join(
+        f"{name}: {' '.join(map(str, messages))}" for name, messages in problems.items()
+    )
+    raise CommandError(f"Invalid --query: {text}")
 
 
 class Command(BaseCommand):
@@ -34,14 +56,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            queryset = filtered_events(QueryDict(options["query"]))
-        except QueryParameterError as error:
-            problems = "; ".join(
-                f"{name}: {' '.join(str(m) for m in messages)}"
-                for name, messages in error.detail.items()
-            )
-            raise CommandError(f"Invalid --query: {problems}") from None
+        queryset = filtered_events(options["query"])
         if not 1 <= options["processes"] <= MAX_PROCESSES:
             raise CommandError(f"--processes: from 1 to {MAX_PROCESSES}.")
         chunks = events_export(queryset, options["format"], processes=options["processes"])
