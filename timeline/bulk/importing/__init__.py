@@ -11,8 +11,9 @@ place, actors and sources, here or in a process of its own (parallel.py); the wr
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 from django.db import transaction
@@ -47,6 +48,7 @@ __all__ = [
     "csv_records",
     "events_import",
     "format_sniff",
+    "gc_paused",
     "jsonl_records",
     "records_read",
     "report_write",
@@ -116,3 +118,19 @@ def events_import(
             if progress is not None:
                 progress(summary.rows)
     return summary
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off, then one collection: for a command, which
+    is its own process. The import keeps each batch's rows and every new place, actor
+    and source until it ends, so the collector rescans a growing heap (a tenth of the
+    import's time) for little cyclic garbage (about 16,000 objects for 100,000 events)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+            gc.collect()
