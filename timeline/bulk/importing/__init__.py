@@ -38,7 +38,6 @@ from timeline.services.documents import DocumentError
 __all__ = [
     "DEFAULT_DATASET",
     "FORMATS",
-    "SQLITE_IMPORT_CACHE_KIB",
     "CheckingFailed",
     "ImportSummary",
     "Record",

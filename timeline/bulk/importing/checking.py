@@ -89,6 +89,16 @@ def checked_chunks(
     yield checker.chunk(rows, checked, rejected)
 
 
+def _ids_by_key(model: type[Location | Actor]) -> dict[NaturalKey, Token]:
+    """The model's records: natural key -> id. In id order, the first wins where two
+    stored names fold alike in Python but not in the database (SQLite's LOWER() folds
+    ASCII letters only)."""
+    ids: dict[NaturalKey, Token] = {}
+    for key, pk in model.objects.order_by("pk").natural_keys():
+        ids.setdefault(key, pk)
+    return ids
+
+
 class Checker:
     """Checks records and resolves the places, actors and sources they name to tokens
     (Token): the id of one that exists, or (n,) for the n-th new one of its kind (from
@@ -97,15 +107,9 @@ class Checker:
     def __init__(self, *, dataset: str) -> None:
         self.dataset = dataset
         self.event_types = dict(EventType.objects.values_list("code", "id"))
-        # In id order, the first wins where two stored names fold alike in Python but
-        # not in the database (SQLite's LOWER() folds ASCII letters only).
-        self.locations: dict[NaturalKey, Token] = {}
-        for key, pk in Location.objects.order_by("pk").natural_keys():
-            self.locations.setdefault(key, pk)
-        self.actors: dict[NaturalKey, Token] = {}
-        for key, pk in Actor.objects.order_by("pk").natural_keys():
-            self.actors.setdefault(key, pk)
-        # Sources by natural key and by URL, in one query.
+        # What exists, by natural key (and sources by URL too): new ones join as tokens.
+        self.locations: dict[NaturalKey, Token] = _ids_by_key(Location)
+        self.actors: dict[NaturalKey, Token] = _ids_by_key(Actor)
         self.sources: dict[NaturalKey, Token] = {}
         self.source_urls: dict[str, Token] = {}
         names = Source.natural_key_fields
