@@ -53,6 +53,7 @@ def with_source(**changes) -> list:
         ({"location": with_location(name="n" * 201)}, "location.name: at most 200"),
         ({"location": "Muscat"}, "location: an object is required."),
         ({"actors": with_actor(role="villain")}, "actors[0].role: 'villain' is not one of"),
+        ({"actors": with_actor(role=["host"])}, "actors[0].role: ['host'] is not one of"),
         ({"actors": with_actor(kind="")}, "actors[0].kind: required."),
         ({"actors": with_actor(kind=["person"])}, "actors[0].kind: ['person'] is not one of"),
         ({"actors": ["Oman"]}, "actors[0]: an object is required."),

@@ -164,7 +164,7 @@ def actor_checked(item: dict[str, Any], n: int) -> tuple[NaturalKey, dict[str, A
 
 def actor_role(item: dict[str, Any], n: int) -> str:
     role = item.get("role")
-    if role in _VALUES[ActorRole]:  # the usual case, first
+    if type(role) is str and role in _VALUES[ActorRole]:  # the usual case, first
         return role
     role = _choice(item, "role", f"actors[{n}].role", ActorRole, "")
     if not role:
