@@ -469,7 +469,7 @@ def floor_load_sqlite(source_url: str, target_url: str) -> float:
     import django
 
     django.setup()
-    from timeline.bulk.importing import SQLITE_IMPORT_CACHE_KIB
+    from timeline.bulk.importing.writing import SQLITE_IMPORT_CACHE_KIB
 
     source = source_url.removeprefix("sqlite:///")
     con = sqlite3.connect(target_url.removeprefix("sqlite:///"), isolation_level=None)

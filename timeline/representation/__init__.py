@@ -16,7 +16,6 @@ Imported by api/, services/ and bulk/, so it imports none of them.
 
 from timeline.representation.rows import (
     RawValuesIterable,
-    RecordJSON,
     driver_rows,
     event_rows,
     events_by_id,
@@ -29,7 +28,6 @@ from timeline.representation.sql import FLOAT_COLUMNS, events_json_query, sqlite
 __all__ = [
     "FLOAT_COLUMNS",
     "RawValuesIterable",
-    "RecordJSON",
     "driver_rows",
     "event_rows",
     "events_by_id",

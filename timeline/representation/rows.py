@@ -236,11 +236,3 @@ def record_json(instance: Model) -> dict[str, Any]:
         field.name: _record_value(field, getattr(instance, field.name))
         for field in RECORDS[type(instance)].fields
     }
-
-
-class RecordJSON:
-    """record_json with a serializer's signature, ``RecordJSON(instances, many=True).data``,
-    for the callers written for one (changes.ENTITIES)."""
-
-    def __init__(self, instance: Any, *, many: bool = False) -> None:
-        self.data = [record_json(item) for item in instance] if many else record_json(instance)

@@ -25,13 +25,13 @@ from timeline.models import (
     ShownInEvents,
     Source,
 )
-from timeline.representation import RecordJSON, events_by_id, events_json_query, record_json
+from timeline.representation import events_by_id, events_json_query, record_json
 
-ENTITIES: dict[type[models.Model], tuple[str, Any]] = {
-    Event: (ChangeEntity.EVENT, RecordJSON),
-    Actor: (ChangeEntity.ACTOR, RecordJSON),
-    Location: (ChangeEntity.LOCATION, RecordJSON),
-    Source: (ChangeEntity.SOURCE, RecordJSON),
+ENTITIES: dict[type[models.Model], str] = {
+    Event: ChangeEntity.EVENT,
+    Actor: ChangeEntity.ACTOR,
+    Location: ChangeEntity.LOCATION,
+    Source: ChangeEntity.SOURCE,
 }
 
 User = AbstractBaseUser | AnonymousUser | None
@@ -66,7 +66,7 @@ def change_record(
 ) -> Change:
     """Log a create, update or delete of ``instance``. For a row events show (a place,
     an actor...), also log an update of each event its save touched."""
-    entity, _ = ENTITIES[type(instance)]
+    entity = ENTITIES[type(instance)]
     deleted = action == ChangeAction.DELETED
     change = Change.objects.create(
         entity=entity,
