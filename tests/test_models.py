@@ -17,11 +17,11 @@ from timeline.models import (
     EventType,
     Location,
     LocationKind,
-    date_errors,
-    fold,
 )
 from timeline.vocabulary.countries import validate_country_code
+from timeline.vocabulary.dates import date_errors
 from timeline.vocabulary.taxonomy import EVENT_TYPES
+from timeline.vocabulary.text import fold
 
 pytestmark = pytest.mark.django_db
 

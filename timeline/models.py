@@ -7,9 +7,6 @@ dates with a precision) and PLOVER (the event vocabulary, actors with roles).
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
-import unicodedata
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
@@ -22,13 +19,9 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from timeline.event_shape import ACTOR, EVENT_TYPE, LOCATION, SOURCE
+from timeline.vocabulary import dates
 from timeline.vocabulary.countries import validate_country_code
-
-
-def fold(text: str) -> str:
-    """Lower-case, accent-free form of ``text`` used for accent-insensitive search."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+from timeline.vocabulary.text import fold
 
 
 class NaturalKeyQuerySet(models.QuerySet):
@@ -42,7 +35,6 @@ class NaturalKeyQuerySet(models.QuerySet):
 class NaturallyKeyed:
     """A record recognised by its fields across databases and files: the loader, the
     import and the generator all match places, actors and sources with ``key_of``.
-
     ``natural_key_fields`` are the columns of the model's unique constraint;
     ``folded_fields`` those it compares with LOWER() (Python's lower() here)."""
 
@@ -324,9 +316,9 @@ class EventType(ShownInEvents):
 
 
 class DatePrecision(models.TextChoices):
-    DAY = "day", "Day"
-    MONTH = "month", "Month"
-    YEAR = "year", "Year"
+    DAY = dates.DAY, "Day"
+    MONTH = dates.MONTH, "Month"
+    YEAR = dates.YEAR, "Year"
 
 
 class Certainty(models.TextChoices):
@@ -442,37 +434,9 @@ class Event(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
-        errors = date_errors(self.start_date, self.end_date, self.date_precision)
+        errors = dates.date_errors(self.start_date, self.end_date, self.date_precision)
         if errors:
             raise ValidationError(errors)
-
-
-def date_errors(start: dt.date | None, end: dt.date | None, precision: str) -> dict[str, str]:
-    """Why the start/end pair does not fit the precision, by field (empty when it does).
-
-    Precision month means both ends fall on month boundaries (first and last day),
-    precision year on year boundaries: an event known to within "June 2002" spans
-    2002-06-01..2002-06-30.
-    """
-    if start is None or end is None:
-        return {}
-    if end < start:
-        return {"end_date": "The end date is before the start date."}
-    if precision == DatePrecision.MONTH:
-        last_day = calendar.monthrange(end.year, end.month)[1]
-        if start.day != 1 or end.day != last_day:
-            return {
-                "date_precision": "With precision month, start_date is the first day of a "
-                "month and end_date the last day of a month."
-            }
-    if precision == DatePrecision.YEAR and (
-        (start.month, start.day) != (1, 1) or (end.month, end.day) != (12, 31)
-    ):
-        return {
-            "date_precision": "With precision year, start_date is 1 January and end_date "
-            "31 December."
-        }
-    return {}
 
 
 class ActorRole(models.TextChoices):

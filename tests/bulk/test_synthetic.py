@@ -26,9 +26,9 @@ from timeline.models import (
     EventSource,
     Location,
     Source,
-    date_errors,
-    fold,
 )
+from timeline.vocabulary.dates import date_errors
+from timeline.vocabulary.text import fold
 
 pytestmark = pytest.mark.django_db
 

@@ -60,9 +60,9 @@ from timeline.models import (
     EventType,
     Location,
     LocationKind,
-    fold,
 )
 from timeline.vocabulary.dates import DateSpan
+from timeline.vocabulary.text import fold
 
 
 # -- lists ------------------------------------------------------------------------------

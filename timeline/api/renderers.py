@@ -119,7 +119,7 @@ class EventGeoJSONRenderer(ORJSONRenderer):
 
 
 class ExportFormat(BaseRenderer):
-    """A format /events/export/ streams itself (timeline.bulk.exporting); declared as a
+    """A format /events/export/ streams itself (timeline.representation.export); declared as a
     renderer only so that content negotiation (?format=, Accept) can choose it."""
 
     def __init__(self, name: str, media_type: str) -> None:

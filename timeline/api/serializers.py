@@ -36,9 +36,8 @@ from timeline.models import (
     EventType,
     Location,
     Source,
-    date_errors,
 )
-from timeline.vocabulary.dates import PARTIAL_DATE_PATTERN, parse_partial_date
+from timeline.vocabulary.dates import PARTIAL_DATE_PATTERN, date_errors, parse_partial_date
 
 
 class ErrorSerializer(serializers.Serializer):

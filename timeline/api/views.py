@@ -50,8 +50,8 @@ from timeline.api.serializers import (
     SourceSerializer,
 )
 from timeline.api.stats import GROUPS, MAX_GROUPS, country_counts, event_stats, parse_group_by
-from timeline.bulk.exporting import EXPORT_FORMATS, events_export
 from timeline.models import Actor, Change, ChangeEntity, Event, EventType, Location, Source
+from timeline.representation.export import EXPORT_FORMATS, events_export
 from timeline.services.records import (
     Validate,
     Written,

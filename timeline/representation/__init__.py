@@ -10,7 +10,7 @@ log build the same JSON here, both from timeline.event_shape:
 - ``sql``: built by the database as JSON text (``events_json_query``), for exports and
   the change log's snapshots of many events.
 
-tests/test_representation.py and tests/bulk/test_exporting.py hold all three equal.
+tests/test_representation.py and tests/test_export.py hold all three equal.
 Imported by api/, services/ and bulk/, so it imports none of them.
 """
 

@@ -8,7 +8,7 @@ timeline.event_shape, with the tables and columns from the models' ``_meta``.
   on SQLite, concatenated text on PostgreSQL), for exports and the change log, which
   handle many events at a time: several times the speed of building it in Python
   (docs/performance.md). The text is the API's, keys in the same order, without
-  spaces; tests/bulk/test_exporting.py and tests/test_representation.py hold it equal.
+  spaces; tests/test_export.py and tests/test_representation.py hold it equal.
 """
 
 from __future__ import annotations

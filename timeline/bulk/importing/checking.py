@@ -22,7 +22,8 @@ from timeline.bulk.importing.validation import (
     source_checked,
     source_quote,
 )
-from timeline.models import Actor, EventType, Location, Source, fold
+from timeline.models import Actor, EventType, Location, Source
+from timeline.vocabulary.text import fold
 
 # Event columns an import writes, compared to tell an update from no change: a checked
 # record's values, in this order (validation.event_values).

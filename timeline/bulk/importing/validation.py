@@ -24,9 +24,9 @@ from timeline.models import (
     Location,
     LocationKind,
     Source,
-    date_errors,
 )
 from timeline.vocabulary.countries import to_alpha2
+from timeline.vocabulary.dates import date_errors
 
 # The API's write limits (EventWriteSerializer) where the model sets none.
 MAX_SUMMARY = 20000

@@ -40,8 +40,8 @@ from timeline.models import (
     Location,
     LocationKind,
     Source,
-    fold,
 )
+from timeline.vocabulary.text import fold
 
 M = TypeVar("M", Location, Actor, Source)
 

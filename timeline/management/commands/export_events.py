@@ -8,8 +8,8 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 
 from timeline.api.filters import EventFilterSet
-from timeline.bulk.exporting import EXPORT_FORMATS, events_export
 from timeline.models import Event
+from timeline.representation.export import EXPORT_FORMATS, events_export
 
 MAX_PROCESSES = 16
 

@@ -17,13 +17,12 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from tests.factories import EventActorFactory, EventFactory, EventSourceFactory
-from timeline.bulk import exporting
-from timeline.representation import FLOAT_COLUMNS, events_by_id
+from timeline.representation import FLOAT_COLUMNS, events_by_id, export
 
 pytestmark = pytest.mark.django_db
 
 EXPORT = reverse("event-export")
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def body(response) -> bytes:
@@ -33,7 +32,7 @@ def body(response) -> bytes:
 
 @pytest.fixture
 def events(monkeypatch) -> list:
-    monkeypatch.setattr(exporting, "BATCH_SIZE", 3)  # several batches from a few events
+    monkeypatch.setattr(export, "BATCH_SIZE", 3)  # several batches from a few events
     made = []
     for n in range(7):
         event = EventFactory(location__country_code="OM" if n % 2 else "QA")
@@ -115,10 +114,10 @@ def test_batches_are_written_in_parts_of_a_few_events(events, monkeypatch, expor
     together they hold every event once, as one unparted export does."""
     from timeline.models import Event
 
-    whole = b"".join(exporting.events_export(Event.objects.all(), export_format))
-    monkeypatch.setattr(exporting, "WRITE_EVENTS", 2)
+    whole = b"".join(export.events_export(Event.objects.all(), export_format))
+    monkeypatch.setattr(export, "WRITE_EVENTS", 2)
 
-    chunks = list(exporting.events_export(Event.objects.all(), export_format))
+    chunks = list(export.events_export(Event.objects.all(), export_format))
 
     assert b"".join(chunks) == whole
     per_chunk = {
@@ -238,7 +237,7 @@ def test_coordinates_are_written_as_the_api_writes_them(api):
 def test_rounded_coordinates_are_put_right_in_the_text():
     text = '{"title":"\\"latitude\\":1","location":{"latitude":12.3456789012346,"longitude":2.5}}'
 
-    fixed = exporting._shortest_floats((12.345678901234567, "12.3456789012346", 2.5, "2.5", text))
+    fixed = export._shortest_floats((12.345678901234567, "12.3456789012346", 2.5, "2.5", text))
 
     assert fixed == text.replace("12.3456789012346", "12.345678901234567")
 
@@ -246,7 +245,7 @@ def test_rounded_coordinates_are_put_right_in_the_text():
 def test_coordinates_not_written_as_expected_are_still_put_right():
     text = '{"location":{"latitude":1.00000000000000001,"longitude":2}}'
 
-    fixed = exporting._shortest_floats((1.1, "1.10000000000000", 2.0, "2", text))
+    fixed = export._shortest_floats((1.1, "1.10000000000000", 2.0, "2", text))
 
     assert fixed == '{"location":{"latitude":1.1,"longitude":2.0}}'
 
@@ -266,7 +265,7 @@ def reader_threads() -> list:
 @pytest.fixture
 def committed_events(monkeypatch) -> list:
     """Events committed (other connections see them), in batches of 3."""
-    monkeypatch.setattr(exporting, "BATCH_SIZE", 3)
+    monkeypatch.setattr(export, "BATCH_SIZE", 3)
     made = []
     for n in range(8):
         event = EventFactory(location__latitude=10 + n / 7, location__longitude=-n / 3)
@@ -280,7 +279,7 @@ def committed_events(monkeypatch) -> list:
 def exported(export_format: str = "jsonl") -> bytes:
     from timeline.models import Event
 
-    return b"".join(exporting.events_export(Event.objects.all(), export_format))
+    return b"".join(export.events_export(Event.objects.all(), export_format))
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -288,15 +287,13 @@ def exported(export_format: str = "jsonl") -> bytes:
 def test_threads_read_ahead_outside_a_transaction_and_export_the_same(
     committed_events, monkeypatch, export_format
 ):
-    read_ahead = exporting._read_ahead
+    read_ahead = export._read_ahead
     calls = []
-    monkeypatch.setattr(
-        exporting, "_read_ahead", lambda *args: calls.append(1) or read_ahead(*args)
-    )
+    monkeypatch.setattr(export, "_read_ahead", lambda *args: calls.append(1) or read_ahead(*args))
 
-    monkeypatch.setattr(exporting, "READERS", {"postgresql": 2, "sqlite": 2})
+    monkeypatch.setattr(export, "READERS", {"postgresql": 2, "sqlite": 2})
     threaded = exported(export_format)
-    monkeypatch.setattr(exporting, "READERS", {})
+    monkeypatch.setattr(export, "READERS", {})
     alone = exported(export_format)
 
     assert calls == [1]  # the first export read ahead, the second did not
@@ -312,15 +309,15 @@ def test_threads_read_ahead_outside_a_transaction_and_export_the_same(
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_error_in_a_reader_thread_reaches_the_caller(committed_events, monkeypatch):
-    monkeypatch.setattr(exporting, "READERS", {"postgresql": 2, "sqlite": 2})
-    json_texts = exporting._json_texts
+    monkeypatch.setattr(export, "READERS", {"postgresql": 2, "sqlite": 2})
+    json_texts = export._json_texts
 
     def failing(ids):
         if ids[0] > committed_events[2].pk:
             raise RuntimeError("connection lost")
         return json_texts(ids)
 
-    monkeypatch.setattr(exporting, "_json_texts", failing)
+    monkeypatch.setattr(export, "_json_texts", failing)
 
     with pytest.raises(RuntimeError, match="connection lost"):
         exported()
@@ -331,9 +328,9 @@ def test_an_error_in_a_reader_thread_reaches_the_caller(committed_events, monkey
 def test_an_export_stopped_early_ends_its_threads(committed_events, monkeypatch):
     from timeline.models import Event
 
-    monkeypatch.setattr(exporting, "READERS", {"postgresql": 2, "sqlite": 2})
+    monkeypatch.setattr(export, "READERS", {"postgresql": 2, "sqlite": 2})
 
-    chunks = exporting.events_export(Event.objects.all(), "jsonl")
+    chunks = export.events_export(Event.objects.all(), "jsonl")
     first = next(chunks)
     chunks.close()  # as a server does when the client disconnects
 
@@ -343,8 +340,8 @@ def test_an_export_stopped_early_ends_its_threads(committed_events, monkeypatch)
 
 def test_inside_a_transaction_the_export_reads_in_its_own_connection(api, events, monkeypatch):
     # The test's transaction: other connections would not see these events.
-    monkeypatch.setattr(exporting, "READERS", {"postgresql": 2, "sqlite": 2})
-    monkeypatch.setattr(exporting, "_read_ahead", None)  # would fail if called
+    monkeypatch.setattr(export, "READERS", {"postgresql": 2, "sqlite": 2})
+    monkeypatch.setattr(export, "_read_ahead", None)  # would fail if called
 
     lines = body(api.get(EXPORT, {"format": "jsonl"})).decode().splitlines()
 
@@ -355,13 +352,13 @@ def test_inside_a_transaction_the_export_reads_in_its_own_connection(api, events
 def test_a_batch_deleted_while_exporting_leaves_no_gap(events, monkeypatch, export_format):
     """Its ids were read, then its events deleted before their JSON was: the export
     still parses."""
-    json_texts = exporting._json_texts
+    json_texts = export._json_texts
     monkeypatch.setattr(
-        exporting, "_json_texts", lambda ids: [] if ids[0] == events[3].pk else json_texts(ids)
+        export, "_json_texts", lambda ids: [] if ids[0] == events[3].pk else json_texts(ids)
     )
     from timeline.models import Event
 
-    text = b"".join(exporting.events_export(Event.objects.all(), export_format)).decode()
+    text = b"".join(export.events_export(Event.objects.all(), export_format)).decode()
 
     if export_format == "jsonl":
         assert all(line.strip() for line in text.splitlines())
@@ -374,14 +371,14 @@ def test_a_batch_deleted_while_exporting_leaves_no_gap(events, monkeypatch, expo
 PROCESSES_SCRIPT = """
 import hashlib
 from django.core.management import call_command
-from timeline.bulk import exporting
-exporting.BATCH_SIZE = 100  # several batches, several in flight
+from timeline.representation import export
+export.BATCH_SIZE = 100  # several batches, several in flight
 used = []
-read_in_processes = exporting._read_in_processes
+read_in_processes = export._read_in_processes
 def counted(*args):
     used.append(args[1])
     yield from read_in_processes(*args)
-exporting._read_in_processes = counted
+export._read_in_processes = counted
 call_command("generate_events", "--count", "1000", "--seed", "7", verbosity=0)
 for export_format in ("jsonl", "csv", "geojson"):
     texts = []
@@ -398,12 +395,12 @@ print("processes", *used)
 # A reader process that dies fails the export instead of leaving it waiting.
 import os
 from concurrent.futures.process import BrokenProcessPool
-json_query = exporting.events_json_query
+json_query = export.events_json_query
 def dying(ids, **kwargs):
     if ids[0] > 500:
         os._exit(1)
     return json_query(ids, **kwargs)
-exporting.events_json_query = dying  # seen by the forked processes
+export.events_json_query = dying  # seen by the forked processes
 try:
     call_command("export_events", "--format", "jsonl", "-o", f"{FOLDER}/dying")
     print("dying: finished")
