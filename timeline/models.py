@@ -24,6 +24,12 @@ from timeline.vocabulary.countries import validate_country_code
 from timeline.vocabulary.text import fold
 
 
+def country_code_field(help_text: str) -> models.CharField:
+    return models.CharField(
+        max_length=2, blank=True, validators=[validate_country_code], help_text=help_text
+    )
+
+
 class NaturalKeyQuerySet(models.QuerySet):
     def natural_keys(self) -> Iterator[tuple[tuple[Any, ...], int]]:
         """(natural key, id) of each row, read in one query."""
@@ -126,11 +132,8 @@ class Location(NaturallyKeyed, ShownInEvents):
 
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=LocationKind.choices)
-    country_code = models.CharField(
-        max_length=2,
-        blank=True,
-        validators=[validate_country_code],
-        help_text="ISO 3166-1 alpha-2 code; empty only for places outside any country.",
+    country_code = country_code_field(
+        "ISO 3166-1 alpha-2 code; empty only for places outside any country."
     )
     admin1 = models.CharField(
         max_length=200, blank=True, help_text="First-level administrative division."
@@ -234,11 +237,8 @@ class Actor(NaturallyKeyed, ShownInEvents):
 
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=32, choices=ActorKind.choices)
-    country_code = models.CharField(
-        max_length=2,
-        blank=True,
-        validators=[validate_country_code],
-        help_text="ISO 3166-1 alpha-2 code of the country the actor belongs to, if any.",
+    country_code = country_code_field(
+        "ISO 3166-1 alpha-2 code of the country the actor belongs to, if any."
     )
     aliases = models.JSONField(
         default=list, blank=True, help_text="Other names, spellings and transliterations."

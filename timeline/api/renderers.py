@@ -59,10 +59,8 @@ def link_header(data: dict[str, Any]) -> str:
     return ", ".join(links)
 
 
-class EventCSVRenderer(BaseRenderer):
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
+class EventPageRenderer(ORJSONRenderer):
+    """A page of events in another format than JSON; error bodies stay JSON."""
 
     def render(
         self,
@@ -70,10 +68,21 @@ class EventCSVRenderer(BaseRenderer):
         accepted_media_type: str | None = None,
         renderer_context: dict[str, Any] | None = None,
     ) -> bytes:
-        context = renderer_context or {}
-        view, response = context.get("view"), context.get("response")
         if not isinstance(data, dict) or "results" not in data:  # an error body
-            return ORJSONRenderer().render(data)
+            return super().render(data)
+        return self.render_page(data, renderer_context or {})
+
+    def render_page(self, data: dict[str, Any], context: dict[str, Any]) -> bytes:
+        raise NotImplementedError
+
+
+class EventCSVRenderer(EventPageRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render_page(self, data: dict[str, Any], context: dict[str, Any]) -> bytes:
+        view, response = context.get("view"), context.get("response")
         if response is not None:
             if header := link_header(data):
                 response["Link"] = header
@@ -88,21 +97,14 @@ class EventCSVRenderer(BaseRenderer):
         return out.getvalue().encode(self.charset)
 
 
-class EventGeoJSONRenderer(ORJSONRenderer):
+class EventGeoJSONRenderer(EventPageRenderer):
     """A FeatureCollection of the page's events; the list only holds events with
     coordinates when this format is chosen (see EventViewSet.get_queryset)."""
 
     media_type = "application/geo+json"
     format = "geojson"
 
-    def render(
-        self,
-        data: Any,
-        accepted_media_type: str | None = None,
-        renderer_context: dict[str, Any] | None = None,
-    ) -> bytes:
-        if not isinstance(data, dict) or "results" not in data:  # an error body
-            return super().render(data, accepted_media_type, renderer_context)
+    def render_page(self, data: dict[str, Any], context: dict[str, Any]) -> bytes:
         features = [
             feature(event)
             for event in data["results"]
@@ -115,7 +117,7 @@ class EventGeoJSONRenderer(ORJSONRenderer):
             "previous": data.get("previous"),
             "count": data.get("count"),
         }
-        return super().render(collection, accepted_media_type, renderer_context)
+        return ORJSONRenderer.render(self, collection)
 
 
 class ExportFormat(BaseRenderer):
