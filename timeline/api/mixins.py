@@ -11,6 +11,8 @@ are declarations and a get_queryset.
 - ApiViewMixin: all three, the base of every view.
 - EventListMixin: what the event lists share (the `fields` selection, the three
   formats, pages built from rows).
+- body_problems: unknown fields and NUL bytes in a write body, which DRF's
+  serializers let through.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.http import http_date
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -29,11 +31,11 @@ from timeline.api.errors import QueryParameterError
 from timeline.api.filters import EventFilterSet
 from timeline.api.renderers import EventCSVRenderer, EventGeoJSONRenderer, ORJSONRenderer
 from timeline.api.serializers import EventSerializer
+from timeline.event_shape import EVENT_FIELDS
 from timeline.models import Event
 from timeline.representation import event_rows, represent_events
 from timeline.services.changes import latest_change
 
-EVENT_FIELDS = tuple(EventSerializer.Meta.fields)
 EVENT_RENDERERS = [ORJSONRenderer, EventCSVRenderer, EventGeoJSONRenderer]
 
 
@@ -180,3 +182,41 @@ class EventListMixin(ApiViewMixin):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(event_rows(queryset, fields))  # type: ignore[attr-defined]
         return self.get_paginated_response(represent_events(page, fields))  # type: ignore[attr-defined]
+
+
+def body_problems(serializer: serializers.Serializer, data: Any) -> dict[str, Any]:
+    """Unknown fields and NUL bytes in a write body, by field, at every depth."""
+    problems: dict[str, Any] = {}
+    if not isinstance(data, dict):
+        return problems  # the serializer says what is wrong with a non-object
+    for name, value in data.items():
+        field = serializer.fields.get(name)
+        if "\x00" in name or field is None:
+            problems[name.replace("\x00", "")] = ["Unknown field."]
+        elif field.read_only:
+            continue
+        elif _has_nul(value):
+            problems[name] = ["NUL bytes are not allowed."]
+        elif isinstance(value, bool) and isinstance(
+            field, serializers.FloatField | serializers.IntegerField | serializers.DecimalField
+        ):
+            problems[name] = ["A number is required, not true or false."]
+        elif isinstance(field, serializers.ListSerializer) and isinstance(value, list):
+            nested = {
+                index: found
+                for index, item in enumerate(value)
+                if (found := body_problems(field.child, item))
+            }
+            if nested:
+                problems[name] = nested
+    return problems
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    return False

@@ -35,7 +35,7 @@ from timeline.api.filters import (
     EventTypeFilterSet,
     LocationFilterSet,
 )
-from timeline.api.mixins import EVENT_FIELDS, ApiViewMixin, EventListMixin
+from timeline.api.mixins import ApiViewMixin, EventListMixin, body_problems
 from timeline.api.renderers import ExportFormat, ORJSONRenderer
 from timeline.api.serializers import (
     ActorSerializer,
@@ -50,6 +50,7 @@ from timeline.api.serializers import (
     SourceSerializer,
 )
 from timeline.api.stats import GROUPS, MAX_GROUPS, country_counts, event_stats, parse_group_by
+from timeline.event_shape import EVENT_FIELDS
 from timeline.models import Actor, Change, ChangeEntity, Event, EventType, Location, Source
 from timeline.representation.export import EXPORT_FORMATS, events_export
 from timeline.services.records import (
@@ -60,44 +61,6 @@ from timeline.services.records import (
     record_delete,
     record_update,
 )
-
-
-def body_problems(serializer: serializers.Serializer, data: Any) -> dict[str, Any]:
-    """Unknown fields and NUL bytes in a write body, by field, at every depth."""
-    problems: dict[str, Any] = {}
-    if not isinstance(data, dict):
-        return problems  # the serializer says what is wrong with a non-object
-    for name, value in data.items():
-        field = serializer.fields.get(name)
-        if "\x00" in name or field is None:
-            problems[name.replace("\x00", "")] = ["Unknown field."]
-        elif field.read_only:
-            continue
-        elif _has_nul(value):
-            problems[name] = ["NUL bytes are not allowed."]
-        elif isinstance(value, bool) and isinstance(
-            field, serializers.FloatField | serializers.IntegerField | serializers.DecimalField
-        ):
-            problems[name] = ["A number is required, not true or false."]
-        elif isinstance(field, serializers.ListSerializer) and isinstance(value, list):
-            nested = {
-                index: found
-                for index, item in enumerate(value)
-                if (found := body_problems(field.child, item))
-            }
-            if nested:
-                problems[name] = nested
-    return problems
-
-
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
-    if isinstance(value, dict):
-        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
-    return False
 
 
 class CuratedMixin:
