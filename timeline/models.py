@@ -329,15 +329,6 @@ class Certainty(models.TextChoices):
     CLAIMED = "claimed", "Claimed or alleged, not independently reported"
 
 
-# The text the events' full-text search reads, on PostgreSQL. The GIN index
-# event_search (migration 0003) is built on exactly this expression, and
-# EventTextFilter queries it, so the planner can use the index.
-EVENT_SEARCH_VECTOR_SQL = (
-    "to_tsvector('english'::regconfig, \"timeline_event\".\"title\" || ' ' || "
-    '"timeline_event"."summary")'
-)
-
-
 class EventQuerySet(models.QuerySet["Event"]):
     def with_related(self, fields: tuple[str, ...] | list[str] | None = None) -> EventQuerySet:
         """The events with what their JSON shows, in a fixed number of queries for any
@@ -437,6 +428,15 @@ class Event(models.Model):
         errors = dates.date_errors(self.start_date, self.end_date, self.date_precision)
         if errors:
             raise ValidationError(errors)
+
+
+# The text the events' full-text search reads on PostgreSQL: the GIN index event_search
+# (migration 0003, which holds a copy) is on exactly this expression, so the planner uses it.
+_TITLE, _SUMMARY = (
+    f'"{Event._meta.db_table}"."{Event._meta.get_field(name).column}"'
+    for name in ("title", "summary")
+)
+EVENT_SEARCH_VECTOR_SQL = f"to_tsvector('english'::regconfig, {_TITLE} || ' ' || {_SUMMARY})"
 
 
 class ActorRole(models.TextChoices):
