@@ -361,11 +361,13 @@ def bulk(env: dict[str, str], size: int, runs: int) -> dict:
 
 def timed_command(env: dict[str, str], *args: str) -> tuple[float, float, float]:
     """Seconds ``manage.py`` command ``args`` takes, timed inside its process (the
-    command, not Python's start), and the peak RSS (MB) of that process and of its
-    largest child process (0 if none)."""
+    command's work, not Python's start nor the import of the command's modules, which
+    moves with what Django's start imports), and the peak RSS (MB) of that process and
+    of its largest child process (0 if none)."""
     script = (
         "import io, resource, time\n"
-        "from django.core.management import call_command\n"
+        "from django.core.management import call_command, load_command_class\n"
+        f"load_command_class('timeline', {args[0]!r})\n"
         "t = time.perf_counter()\n"
         f"call_command(*{list(args)!r}, stdout=io.StringIO())\n"
         "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,"
