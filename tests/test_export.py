@@ -445,3 +445,8 @@ def test_processes_on_a_sqlite_file_export_exactly_what_one_reader_does(tmp_path
 def test_the_command_refuses_a_number_of_processes_out_of_range(processes):
     with pytest.raises(CommandError, match="--processes: from 1 to 16"):
         call_command("export_events", "--processes", processes)
+
+
+def test_the_command_refuses_an_unknown_event_type_with_the_apis_message(db):
+    with pytest.raises(CommandError, match="Invalid --query: event_type: Unknown event type"):
+        call_command("export_events", "--query", "event_type=nope")

@@ -26,6 +26,7 @@ from timeline.models import (
     Source,
 )
 from timeline.representation import events_by_id, events_json_query, record_json
+from timeline.representation.sql import E
 
 ENTITIES: dict[type[models.Model], str] = {
     Event: ChangeEntity.EVENT,
@@ -33,6 +34,9 @@ ENTITIES: dict[type[models.Model], str] = {
     Location: ChangeEntity.LOCATION,
     Source: ChangeEntity.SOURCE,
 }
+
+# The event's id in events_json_query's select list.
+EVENT_ID = f"{E}.{Event._meta.pk.column}"
 
 User = AbstractBaseUser | AnonymousUser | None
 # Events per INSERT ... SELECT: an import's batch in one statement.
@@ -94,7 +98,8 @@ def events_record(*, pks: list[int], user: User = None, action: str = ChangeActi
     the ORM was half the time of an import (docs/performance.md)."""
     if not pks:
         return
-    columns = "entity, object_id, action, at, user_id, data, reason, note"
+    names = ("entity", "object_id", "action", "at", "user", "data", "reason", "note")
+    columns = ", ".join(Change._meta.get_field(name).column for name in names)
     insert = f"INSERT INTO {Change._meta.db_table} ({columns}) "
     at = connection.ops.adapt_datetimefield_value(timezone.now())
     logged_by = _user(user)
@@ -105,7 +110,7 @@ def events_record(*, pks: list[int], user: User = None, action: str = ChangeActi
             sql, params = events_json_query(
                 ids[start : start + CHUNK],
                 exact=True,
-                select="%s, e.id, %s, %s, %s, {json}, '', ''",
+                select=f"%s, {EVENT_ID}, %s, %s, %s, {{json}}, '', ''",
                 params=values,
                 cast="jsonb",
             )
@@ -116,7 +121,9 @@ def latest_change() -> dt.datetime | None:
     """When the latest change was made (every response's Last-Modified), in one plain
     query: through the ORM's aggregate() it was a tenth of a list page's time."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT max(at) FROM {Change._meta.db_table}")
+        cursor.execute(
+            f"SELECT max({Change._meta.get_field('at').column}) FROM {Change._meta.db_table}"
+        )
         (latest,) = cursor.fetchone()
     if isinstance(latest, str):  # SQLite keeps date-times as text, in UTC
         latest = dt.datetime.fromisoformat(latest).replace(tzinfo=dt.UTC)

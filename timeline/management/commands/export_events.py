@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import QuerySet
 from django.http import QueryDict
 
+from timeline.api.errors import QueryParameterError
 from timeline.api.filters import EventFilterSet
 from timeline.models import Event
 from timeline.representation.export import EXPORT_FORMATS, events_export
@@ -15,8 +16,8 @@ MAX_PROCESSES = 16
 
 
 def filtered_events(query: str) -> QuerySet[Event]:
-    """Events matching the API's event filters, given as a query string (the same
-    parameters and messages as /events/export/)."""
+    """Events matching the API's event filters (EventFilterSet, with `ordering`, which
+    the export ignores), given as a query string, with the API's messages."""
     data = QueryDict(query)
     accepted = set(EventFilterSet.base_filters)
     problems = {
@@ -26,8 +27,12 @@ def filtered_events(query: str) -> QuerySet[Event]:
     if not problems:
         filterset = EventFilterSet(data=data, queryset=Event.objects.all())
         if filterset.is_valid():
-            return filterset.qs
-        problems = {name: list(messages) for name, messages in filterset.errors.items()}
+            try:
+                return filterset.qs
+            except QueryParameterError as error:  # a filter that checks its value itself
+                problems = error.detail
+        else:
+            problems = {name: list(messages) for name, messages in filterset.errors.items()}
     text = "; ".join(
         f"{name}: {' '.join(map(str, messages))}" for name, messages in problems.items()
     )
