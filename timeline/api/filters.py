@@ -443,7 +443,8 @@ def _has_actor_link(**conditions: Any) -> Exists:
 
 
 class EventCountFilterSet(EventFilterSet):
-    """The event filters without ordering, for counts (stats, countries) sorted by key."""
+    """The event filters without ordering: for counts (stats, countries), sorted by key, and
+    for the export, in id order."""
 
     ordering = None
 

@@ -1,4 +1,4 @@
-"""CSV and GeoJSON renderings of the event lists (JSON is DRF's own renderer).
+"""The API's renderers: JSON with orjson, and CSV and GeoJSON renderings of the event lists.
 
 Both receive the paginated body {next, previous, count, results}: CSV writes the
 results as rows and moves the links into a ``Link`` header (RFC 8288); GeoJSON
@@ -99,7 +99,7 @@ class EventCSVRenderer(EventPageRenderer):
 
 class EventGeoJSONRenderer(EventPageRenderer):
     """A FeatureCollection of the page's events; the list only holds events with
-    coordinates when this format is chosen (see EventViewSet.get_queryset)."""
+    coordinates when this format is chosen (see EventListMixin.events)."""
 
     media_type = "application/geo+json"
     format = "geojson"

@@ -1,4 +1,5 @@
-"""Shapes of the API. Each serializer lists its fields explicitly.
+"""Shapes of the API. Each serializer names its fields: the read shapes of events and the
+records they nest take them from timeline.event_shape, the others list them.
 
 Actors, locations and sources are written in the shape they are read. Events are
 written in their own shape (EventWriteSerializer: ids and codes instead of nested

@@ -2,8 +2,7 @@
 timeline.event_shape, with the tables and columns from the models' ``_meta``.
 
 - ``LINK_SQL``: each list's rows (actors, sources) for a page of events, read by
-  rows.represent_events: built through the ORM on every list page and export batch,
-  these queries cost more than running them (docs/performance.md).
+  rows.represent_events: built through the ORM on every list page, these queries cost more than running them (docs/performance.md).
 - ``events_json_query``: each event's whole JSON built by the database (json_object
   on SQLite, concatenated text on PostgreSQL), for exports and the change log, which
   handle many events at a time: several times the speed of building it in Python

@@ -2,8 +2,8 @@
 
 Source: PLOVER, "Political Language Ontology for Verifiable Event Records", Open Event
 Data Alliance (OEDA), https://github.com/openeventdata/PLOVER (codebook ``PLOVER_MANUAL.tex``
-and ``README.md``). Licensed CC BY-SA 4.0 by the OEDA; the descriptions below are
-paraphrases, not quotations.
+and ``README.md``). Licensed CC BY-SA 4.0 by the OEDA; the descriptions in plover.toml
+are paraphrases, not quotations.
 
 The taxonomy has three levels, each row pointing at its parent:
 
