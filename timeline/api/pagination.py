@@ -173,7 +173,7 @@ class KeysetPagination(BasePagination):
                 value = row[key.field]
                 if text_time and value.tzinfo is None:
                     # SQLite's, in UTC: event lists read rows as the driver gives them
-                    # (representation.RawValuesIterable).
+                    # (representation.rows.RawValuesIterable).
                     value = value.replace(tzinfo=dt.UTC)
                 return Cursor(key.ordering, _encode_value(value), row["id"], backwards)
             return Cursor(key.ordering, _encode_value(getattr(row, key.field)), row.pk, backwards)

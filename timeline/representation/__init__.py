@@ -15,19 +15,16 @@ Imported by api/, services/ and bulk/, so it imports none of them.
 """
 
 from timeline.representation.rows import (
-    RawValuesIterable,
     driver_rows,
     event_rows,
     events_by_id,
     record_json,
     represent_events,
-    value_columns,
 )
 from timeline.representation.sql import FLOAT_COLUMNS, events_json_query, sqlite_json_float
 
 __all__ = [
     "FLOAT_COLUMNS",
-    "RawValuesIterable",
     "driver_rows",
     "event_rows",
     "events_by_id",
@@ -35,5 +32,4 @@ __all__ = [
     "record_json",
     "represent_events",
     "sqlite_json_float",
-    "value_columns",
 ]
