@@ -81,6 +81,17 @@ def test_the_csv_columns_are_the_exports_and_unique():
     columns = csv_columns(EVENT_FIELDS)
 
     assert len(columns) == len(set(columns))
+    # The header is a published format (docs/bulk.md): the same columns in the same order
+    # as before the table existed.
+    assert columns == [
+        *("id", "dataset", "external_id", "title", "summary"),
+        *("event_type_code", "event_type_label", "start_date", "end_date"),
+        *("date_precision", "ongoing", "certainty"),
+        *("location_id", "location_name", "location_kind", "country_code", "admin1"),
+        *("latitude", "longitude", "coordinate_precision"),
+        *("actor_ids", "actors", "actors_json", "source_urls", "sources", "sources_json"),
+        *("created_at", "updated_at"),
+    ]
     assert EVENT_CSV_COLUMNS["location"][:3] == ["location_id", "location_name", "location_kind"]
     assert EVENT_CSV_COLUMNS["actors"] == ["actor_ids", "actors", "actors_json"]
     assert EVENT_CSV_COLUMNS["sources"] == ["source_urls", "sources", "sources_json"]
